@@ -1,0 +1,17 @@
+# Starlink Reseller Suite. `make run` serves the demo on :8069, `make test` runs every test.
+.PHONY: run test stop setup bench lint
+
+run:
+	@bash tools/run.sh
+
+test:
+	@bash tools/test.sh
+
+stop:
+	@bash tools/stop.sh
+
+setup:
+	@bash -c 'source tools/setup.sh && pg_start'
+
+lint:
+	@bash -c 'source tools/setup.sh && cd "$$PROJECT_DIR" && "$$VENV/bin/ruff" check addons tools tests bench'

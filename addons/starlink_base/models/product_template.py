@@ -1,0 +1,67 @@
+from odoo import api, fields, models
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    is_starlink_plan = fields.Boolean(
+        string="Starlink Plan",
+        help="This product is a Starlink service plan sold to clients as a monthly subscription.",
+    )
+    starlink_product_reference = fields.Char(
+        string="Starlink Product Reference",
+        help="The productReferenceId of this plan in the Starlink API.",
+        copy=False,
+    )
+    starlink_data_limit_gb = fields.Float(
+        string="Data Limit (GB)",
+        help="Data included in one billing cycle. 0 means unlimited.",
+    )
+    starlink_overage_price_gb = fields.Float(
+        string="Overage Price per GB",
+        digits="Product Price",
+        help="Price charged per GB used above the data limit in a billing cycle.",
+    )
+    starlink_data_type = fields.Selection(
+        selection=[("priority", "Priority Data"), ("standard", "Standard Data")],
+        string="Data Type",
+        default="standard",
+        help="Priority data keeps precedence on a congested cell; standard data does not.",
+    )
+    starlink_service_line_count = fields.Integer(compute="_compute_starlink_service_line_count")
+
+    _sql_constraints = [
+        (
+            "starlink_data_limit_positive",
+            "CHECK(starlink_data_limit_gb >= 0)",
+            "The data limit of a Starlink plan cannot be negative.",
+        ),
+        (
+            "starlink_overage_price_positive",
+            "CHECK(starlink_overage_price_gb >= 0)",
+            "The overage price of a Starlink plan cannot be negative.",
+        ),
+    ]
+
+    @api.depends("product_variant_ids")
+    def _compute_starlink_service_line_count(self):
+        counts = dict(
+            self.env["starlink.service.line"]._read_group(
+                [("product_id.product_tmpl_id", "in", self.ids)],
+                ["product_id"],
+                ["__count"],
+            )
+        )
+        for template in self:
+            template.starlink_service_line_count = sum(
+                count for product, count in counts.items() if product.product_tmpl_id == template
+            )
+
+    def action_view_starlink_service_lines(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "starlink_base.starlink_service_line_action"
+        )
+        action["domain"] = [("product_id.product_tmpl_id", "=", self.id)]
+        action["context"] = {"default_product_id": self.product_variant_id.id}
+        return action

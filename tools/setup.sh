@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Prepares everything `make run` and `make test` need, and reuses what is already there:
+#   1. system packages (PostgreSQL server, wkhtmltopdf, chromium, build headers)
+#   2. the Odoo 18.0 source ($ODOO_SRC, else /opt/odoo-src/18.0, else a shallow clone)
+#   3. the project venv (.venv) with Odoo's requirements, ours and the OCA addons
+#   4. a PostgreSQL server: $PGHOST/$PGPORT when set, else a private cluster under .local/pg
+#   5. the local Odoo configuration .local/odoo.conf
+# Sourced by the other scripts in tools/ (it exports ODOO_SRC, VENV_PY, ODOO_CONF, PG* variables).
+set -euo pipefail
+
+PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL_DIR="$PROJECT_DIR/.local"
+mkdir -p "$LOCAL_DIR/log"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# --- 1. system packages ------------------------------------------------------------------------
+PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+missing=()
+[[ -n $PG_BINDIR && -x $PG_BINDIR/initdb ]] || missing+=(postgresql)
+command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v pg_config >/dev/null || missing+=(libpq-dev)
+[[ -f /usr/include/ldap.h ]] || missing+=(libldap2-dev)
+[[ -f /usr/include/sasl/sasl.h ]] || missing+=(libsasl2-dev)
+command -v git >/dev/null || missing+=(git)
+if ((${#missing[@]})); then
+    cmd="apt-get install -y ${missing[*]}"
+    if [[ $(id -u) == 0 ]]; then
+        log "Installing system packages: ${missing[*]}"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $cmd
+        PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+    else
+        die "missing system packages; run:  sudo apt-get update && sudo $cmd"
+    fi
+fi
+
+# --- 2. Odoo source ------------------------------------------------------------------------------
+if [[ -z ${ODOO_SRC:-} ]]; then
+    if [[ -f /opt/odoo-src/18.0/odoo-bin ]]; then
+        ODOO_SRC=/opt/odoo-src/18.0
+    else
+        ODOO_SRC="$PROJECT_DIR/.odoo-src"
+        if [[ ! -f $ODOO_SRC/odoo-bin ]]; then
+            log "Cloning Odoo 18.0 into $ODOO_SRC"
+            git clone --depth 1 -b 18.0 https://github.com/odoo/odoo "$ODOO_SRC"
+        fi
+    fi
+fi
+[[ -f $ODOO_SRC/odoo-bin ]] || die "ODOO_SRC=$ODOO_SRC holds no odoo-bin"
+export ODOO_SRC
+
+# --- 3. venv -------------------------------------------------------------------------------------
+VENV="$PROJECT_DIR/.venv"
+VENV_PY="$VENV/bin/python"
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+stamp_src=$(cat "$ODOO_SRC/requirements.txt" "$PROJECT_DIR/requirements.txt" \
+    "$PROJECT_DIR/requirements-oca.txt" "$PROJECT_DIR/tools/build-constraints.txt" | sha1sum | cut -c1-16)
+if [[ ! -f $VENV/.stamp || $(cat "$VENV/.stamp") != "$stamp_src" ]]; then
+    log "Building the venv in $VENV (first run takes a few minutes)"
+    [[ -x $VENV_PY ]] || "$PYTHON" -m venv "$VENV"
+    # PIP_CONSTRAINT also reaches the isolated build environments of the old sdists.
+    export PIP_CONSTRAINT="$PROJECT_DIR/tools/build-constraints.txt"
+    "$VENV_PY" -m pip install -q --upgrade "pip<25" wheel "setuptools<70"
+    "$VENV_PY" -m pip install -q -r "$ODOO_SRC/requirements.txt"
+    "$VENV_PY" -m pip install -q -r "$PROJECT_DIR/requirements.txt"
+    "$VENV_PY" -m pip install -q --no-deps -r "$PROJECT_DIR/requirements-oca.txt"
+    unset PIP_CONSTRAINT
+    echo "$stamp_src" > "$VENV/.stamp"
+fi
+export VENV VENV_PY
+
+# --- 4. PostgreSQL -------------------------------------------------------------------------------
+# An explicitly configured server (PGHOST) is used as is; otherwise a private cluster under
+# .local/pg, on a unix socket only, owned by the `postgres` system user when we run as root
+# (initdb and postgres refuse to run as root).
+PG_DIR="$LOCAL_DIR/pg"
+if [[ -n ${PGHOST:-} ]]; then
+    DB_HOST=$PGHOST; DB_PORT=${PGPORT:-5432}; DB_USER=${PGUSER:-odoo}; DB_PASSWORD=${PGPASSWORD:-}
+    PG_PRIVATE=0
+else
+    DB_HOST="$PG_DIR/run"; DB_PORT=${PGPORT:-5432}; DB_USER=odoo; DB_PASSWORD=
+    PG_PRIVATE=1
+    ((${#DB_HOST} < 90)) || die "project path too long for a PostgreSQL socket; set PGHOST instead"
+fi
+export PGHOST=$DB_HOST PGPORT=$DB_PORT PGUSER=$DB_USER PG_BINDIR PG_PRIVATE PG_DIR
+[[ -n $DB_PASSWORD ]] && export PGPASSWORD=$DB_PASSWORD
+
+as_pg() {  # run a PostgreSQL server command as its owner
+    if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+    [[ $PG_PRIVATE == 1 ]] || return 0
+    if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
+        log "Creating a private PostgreSQL cluster in $PG_DIR"
+        mkdir -p "$PG_DIR/data" "$PG_DIR/run"
+        [[ $(id -u) == 0 ]] && chown -R postgres: "$PG_DIR"
+        as_pg "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        cat >> "$PG_DIR/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$PG_DIR/run'
+port = $DB_PORT
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 512MB
+work_mem = 32MB
+max_connections = 200
+EOF
+    fi
+    if ! "$PG_BINDIR/pg_isready" -q -h "$DB_HOST" -p "$DB_PORT"; then
+        log "Starting PostgreSQL ($PG_DIR)"
+        as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgresql.log" -w start >/dev/null
+    fi
+    as_pg "$PG_BINDIR/psql" -h "$DB_HOST" -p "$DB_PORT" -U postgres -d postgres -tAq -c \
+        "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo') THEN
+         CREATE ROLE odoo LOGIN SUPERUSER; END IF; END\$\$;"
+}
+
+pg_stop() {
+    [[ $PG_PRIVATE == 1 && -f $PG_DIR/data/postmaster.pid ]] || return 0
+    log "Stopping PostgreSQL ($PG_DIR)"
+    as_pg "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+}
+
+# --- 5. Odoo configuration -----------------------------------------------------------------------
+ODOO_CONF="$LOCAL_DIR/odoo.conf"
+cat > "$ODOO_CONF" <<EOF
+; generated by tools/setup.sh for local runs; odoo.conf at the top is the Docker one
+[options]
+addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$PROJECT_DIR/addons
+data_dir = $LOCAL_DIR/filestore
+db_host = $DB_HOST
+db_port = $DB_PORT
+db_user = $DB_USER
+db_password = ${DB_PASSWORD:-False}
+admin_passwd = admin
+list_db = True
+EOF
+export ODOO_CONF PROJECT_DIR LOCAL_DIR
+
+odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+STARLINK_MODULES=starlink_base,starlink_telemetry,starlink_portal,starlink_helpdesk,starlink_reports
+export STARLINK_MODULES
