@@ -1,0 +1,297 @@
+"""Deterministic fleet: account, plans, service lines, user terminals, addresses.
+
+Entities are built lazily from the seed and their index, and cached; nothing
+is generated up front, so the fleet scales to tens of thousands of terminals.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .rand import Draws, hash_ints
+
+# Fixed archetypes for the first terminals, so demos and tests always have a
+# line in overage, a throttled line, an obstructed dish and a flaky terminal.
+ARCHETYPE_OVERAGE, ARCHETYPE_THROTTLED, ARCHETYPE_OBSTRUCTED, ARCHETYPE_FLAKY = range(4)
+
+SOFTWARE_VERSIONS = (
+    "2025.04.08.cr53207",
+    "2025.05.20.mr58001",
+    "2025.05.20.mr58001",
+    "2025.06.12.mr59120",
+)
+SITE_KINDS = (
+    "Farm",
+    "Cabin",
+    "Office",
+    "Depot",
+    "Clinic",
+    "School",
+    "Lodge",
+    "Station",
+    "Ranch",
+    "Site",
+)
+STREETS = (
+    "Station Road",
+    "Rural Route",
+    "Ridge Road",
+    "Mill Lane",
+    "Creek Road",
+    "Airport Way",
+    "Harbour Street",
+    "Forest Drive",
+    "Valley Road",
+    "Main Street",
+)
+# locality, administrative area, area code, region, region code, postal code, latitude, longitude
+LOCALITIES = (
+    ("Bozeman", "Montana", "MT", "United States", "US", "59715", 45.68, -111.04),
+    ("Moab", "Utah", "UT", "United States", "US", "84532", 38.57, -109.55),
+    ("Fairbanks", "Alaska", "AK", "United States", "US", "99701", 64.84, -147.72),
+    ("Taos", "New Mexico", "NM", "United States", "US", "87571", 36.41, -105.57),
+    ("Bend", "Oregon", "OR", "United States", "US", "97701", 44.06, -121.31),
+    ("Ely", "Minnesota", "MN", "United States", "US", "55731", 47.90, -91.87),
+    ("Whitehorse", "Yukon", "YT", "Canada", "CA", "Y1A 1A1", 60.72, -135.06),
+    ("Jasper", "Alberta", "AB", "Canada", "CA", "T0E 1E0", 52.87, -118.08),
+    ("Gaspe", "Quebec", "QC", "Canada", "CA", "G4X 1A1", 48.83, -64.48),
+    ("Broome", "Western Australia", "WA", "Australia", "AU", "6725", -17.96, 122.24),
+    ("Alice Springs", "Northern Territory", "NT", "Australia", "AU", "0870", -23.70, 133.88),
+    ("Longreach", "Queensland", "QLD", "Australia", "AU", "4730", -23.44, 144.25),
+    ("Te Anau", "Southland", "STL", "New Zealand", "NZ", "9600", -45.41, 167.72),
+    ("Portree", "Scotland", "SCT", "United Kingdom", "GB", "IV51 9EH", 57.41, -6.19),
+    ("Aviemore", "Scotland", "SCT", "United Kingdom", "GB", "PH22 1RH", 57.19, -3.83),
+    ("Tromso", "Troms", "55", "Norway", "NO", "9008", 69.65, 18.96),
+    ("Kiruna", "Norrbotten", "BD", "Sweden", "SE", "981 31", 67.86, 20.23),
+    ("Ushuaia", "Tierra del Fuego", "V", "Argentina", "AR", "V9410", -54.80, -68.30),
+    ("Bariloche", "Rio Negro", "R", "Argentina", "AR", "R8400", -41.13, -71.31),
+    ("Cuzco", "Cusco", "CUS", "Peru", "PE", "08000", -13.53, -71.97),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A subscription product with its included priority data."""
+
+    ref: str
+    name: str
+    price: float
+    limit_gb: float
+    overage_price_per_gb: float
+    top_up_price: float
+
+    @property
+    def overage_product_id(self):
+        """Product id of the plan's overage (opt-in) data product."""
+        return self.ref + "-OVERAGE"
+
+    @property
+    def block_product_id(self):
+        """Product id of the plan's included data block."""
+        return self.ref + "-BLOCK"
+
+
+PLANS = (
+    Plan("SL-LP-50GB", "Local Priority 50 GB", 65.0, 50.0, 1.0, 10.0),
+    Plan("SL-LP-1TB", "Local Priority 1 TB", 165.0, 1000.0, 0.5, 50.0),
+    Plan("SL-LP-2TB", "Local Priority 2 TB", 290.0, 2000.0, 0.5, 90.0),
+)
+PLAN_WEIGHTS = (0.45, 0.40, 0.15)
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A user terminal with its router, service line and address."""
+
+    index: int
+    user_terminal_id: str
+    kit_serial: str
+    dish_serial: str
+    router_id: str
+    service_line_number: str
+    nickname: str
+    plan: Plan
+    address_id: str
+    locality: tuple
+    street: str
+    latitude: float
+    longitude: float
+    start_date: date
+    end_date: object
+    billing_day: int
+    public_ip: bool
+    opted_in: bool
+    business: bool
+    level_gb: float
+    trend_per_month: float
+    outage_rate: float
+    obstruction_rate: float
+    obstruction_base: float
+    peak_down_mbps: float
+    up_ratio: float
+    base_latency_ms: float
+    software_version: str
+    hot: bool
+    boot_period_s: int
+    boot_phase_s: int
+
+    @property
+    def active(self):
+        """Whether the service line is active (no end date)."""
+        return self.end_date is None
+
+    @property
+    def telemetry_id(self):
+        """Device id of the terminal in the telemetry stream."""
+        return "ut" + self.user_terminal_id
+
+
+class Fleet:
+    """All entities of one simulated Starlink account."""
+
+    def __init__(self, seed, size, anchor, account_number=None, account_name=None):
+        self.seed = int(seed)
+        self.size = int(size)
+        self.anchor = anchor
+        draws = Draws(self.seed, 1)
+        self.account_digits = draws.integer(100000, 999999)
+        self.account_number = account_number or "ACC-%06d-%05d-%02d" % (
+            self.account_digits,
+            draws.integer(10000, 99999),
+            draws.integer(10, 99),
+        )
+        self.account_name = account_name or "Starlink Reseller Demo"
+        self._cache = {}
+        self._created_desc = None
+
+    # ------------------------------------------------------------------ access
+    def terminal(self, index):
+        """Return the terminal ``index`` (0 <= index < size)."""
+        terminal = self._cache.get(index)
+        if terminal is None:
+            terminal = self._cache[index] = self._build(index)
+        return terminal
+
+    def terminals(self):
+        """Iterate over every terminal in index order."""
+        return (self.terminal(index) for index in range(self.size))
+
+    def created_desc(self):
+        """Indexes ordered by service line start date, newest first."""
+        if self._created_desc is None:
+            self._created_desc = sorted(
+                range(self.size), key=lambda i: (self.terminal(i).start_date, i), reverse=True
+            )
+        return self._created_desc
+
+    def plan(self, ref):
+        """Return the plan with that product reference id, or None."""
+        return next((plan for plan in PLANS if plan.ref == ref), None)
+
+    # ---------------------------------------------------------------- building
+    def _build(self, index):
+        """Generate terminal ``index`` from the seed."""
+        draws = Draws(self.seed, 2, index)
+        identity = hash_ints(self.seed, 3, index)
+        locality = draws.choice(LOCALITIES)
+        plan = self._pick_plan(draws)
+        business = draws.uniform() < 0.4
+        usage_ratio = 0.65 * draws.lognormal(0.55)
+        obstructed = draws.uniform() < 0.1
+        start = self.anchor - timedelta(days=draws.integer(60, 720))
+        values = {
+            "plan": plan,
+            "business": business,
+            "opted_in": draws.uniform() < 0.35,
+            "usage_ratio": usage_ratio,
+            "outage_rate": draws.uniform(0.004, 0.02),
+            "obstruction_rate": draws.uniform(0.12, 0.25)
+            if obstructed
+            else draws.uniform(0.002, 0.02),
+            "start": start,
+            "end": None,
+        }
+        if draws.uniform() < 0.03 and index >= 4:
+            values["end"] = start + timedelta(
+                days=draws.integer(30, (self.anchor - start).days - 1)
+            )
+        self._apply_archetype(index, values)
+        return Terminal(
+            index=index,
+            user_terminal_id="01%06x-%08x-%08x"
+            % (identity >> 40 & 0xFFFFFF, identity & 0xFFFFFFFF, index),
+            kit_serial="KIT%03d%06d" % (identity % 900 + 100, index),
+            dish_serial="2DHT%03d%06d" % ((identity >> 12) % 900 + 100, index),
+            router_id="Router-0100%012x%08x" % (identity >> 16 & 0xFFFFFFFFFFFF, index),
+            service_line_number="AST-%06d-%05d-%02d"
+            % (self.account_digits, 10000 + index, identity % 89 + 10),
+            nickname="%s %s %d" % (locality[0], draws.choice(SITE_KINDS), index + 1),
+            plan=values["plan"],
+            address_id=str(
+                uuid.UUID(int=(identity << 64 | hash_ints(self.seed, 4, index)), version=4)
+            ),
+            locality=locality,
+            street="%d %s" % (draws.integer(1, 4999), draws.choice(STREETS)),
+            latitude=round(locality[6] + draws.uniform(-0.3, 0.3), 5),
+            longitude=round(locality[7] + draws.uniform(-0.3, 0.3), 5),
+            start_date=values["start"],
+            end_date=values["end"],
+            billing_day=draws.integer(1, 28),
+            public_ip=draws.uniform() < 0.15,
+            opted_in=values["opted_in"],
+            business=values["business"],
+            level_gb=values["plan"].limit_gb * values["usage_ratio"] / 30.4,
+            trend_per_month=draws.normal(0.0, 0.02),
+            outage_rate=values["outage_rate"],
+            obstruction_rate=values["obstruction_rate"],
+            obstruction_base=draws.uniform(0.0, 0.4),
+            peak_down_mbps=draws.uniform(60.0, 220.0),
+            up_ratio=draws.uniform(0.08, 0.15),
+            base_latency_ms=draws.uniform(22.0, 42.0),
+            software_version=draws.choice(SOFTWARE_VERSIONS),
+            hot=draws.uniform() < 0.05,
+            boot_period_s=draws.integer(7, 30) * 86400,
+            boot_phase_s=draws.integer(0, 30 * 86400),
+        )
+
+    @staticmethod
+    def _pick_plan(draws):
+        """Weighted choice of a plan."""
+        point = draws.uniform()
+        for plan, weight in zip(PLANS, PLAN_WEIGHTS, strict=False):
+            if point < weight:
+                return plan
+            point -= weight
+        return PLANS[-1]
+
+    def _apply_archetype(self, index, values):
+        """Force the showcase behaviour of the first terminals."""
+        if index == ARCHETYPE_OVERAGE:
+            values.update(plan=PLANS[0], opted_in=True, usage_ratio=2.2, business=False)
+        elif index == ARCHETYPE_THROTTLED:
+            values.update(plan=PLANS[0], opted_in=False, usage_ratio=1.8)
+        elif index == ARCHETYPE_OBSTRUCTED:
+            values.update(plan=PLANS[1], obstruction_rate=0.3, usage_ratio=0.7)
+        elif index == ARCHETYPE_FLAKY:
+            values.update(plan=PLANS[1], outage_rate=0.25, business=True, usage_ratio=0.6)
+        else:
+            return
+        values["start"] = self.anchor - timedelta(days=400)
+
+
+class FleetIndex:
+    """Lazy lookups of terminal indexes by identifier."""
+
+    FIELDS = ("service_line_number", "user_terminal_id", "address_id", "telemetry_id")
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+        self._maps = {}
+
+    def find(self, field, value):
+        """Index of the terminal whose ``field`` equals ``value``, or None."""
+        mapping = self._maps.get(field)
+        if mapping is None:
+            mapping = {getattr(term, field): term.index for term in self.fleet.terminals()}
+            self._maps[field] = mapping
+        return mapping.get(value)
