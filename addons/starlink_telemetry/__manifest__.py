@@ -1,12 +1,27 @@
 {
     "name": "Starlink Reseller: Telemetry",
-    "summary": "Starlink API V2 client, sync jobs, telemetry store, terminal health and forecasts",
+    "summary": "Starlink API V2 client, sync jobs, telemetry store, terminal health",
+    "description": """
+Talks to the Starlink Public API V2: synchronises plans, service lines, terminals and daily
+usage, polls the telemetry stream into a partitioned store with hourly rollups, and keeps each
+terminal's health up to date.
+""",
     "version": "18.0.1.0.0",
     "category": "Services/Starlink",
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
     "depends": ["starlink_base"],
-    "data": [],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/starlink_telemetry_security.xml",
+        "data/ir_cron_data.xml",
+        "views/starlink_telemetry_hourly_views.xml",
+        "views/starlink_account_views.xml",
+        "views/starlink_terminal_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/starlink_telemetry_menus.xml",
+    ],
     "installable": True,
 }

@@ -1,0 +1,129 @@
+import logging
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+
+class StarlinkServiceLine(models.Model):
+    _inherit = "starlink.service.line"
+
+    @api.model
+    def _starlink_sync(self, account, lines, addresses):
+        """Create, update and cancel the account's lines from ``ServiceLineResponse`` objects.
+
+        A line gone from Starlink (or inactive with an end date) is cancelled; a suspended line
+        stays suspended (suspension is the reseller's own state). Returns
+        ``(records, errors, message)``.
+        """
+        existing = {
+            line.service_line_number: line
+            for line in self.with_context(active_test=False).search(
+                [("account_id", "=", account.id)]
+            )
+        }
+        plans = {
+            product.starlink_product_reference: product
+            for product in self.env["product.product"].search([("is_starlink_plan", "=", True)])
+        }
+        match_client = self._starlink_client_matcher(account)
+        seen, errors = set(), []
+        for payload in lines:
+            number = payload.get("serviceLineNumber") if isinstance(payload, dict) else None
+            if not number:
+                errors.append(f"service line without number: {str(payload)[:80]}")
+                continue
+            seen.add(number)
+            try:
+                with self.env.cr.savepoint():
+                    values = self._starlink_values(payload, addresses, plans)
+                    line = existing.get(number)
+                    if line:
+                        line._starlink_update(values)
+                    else:
+                        values.update(
+                            service_line_number=number,
+                            account_id=account.id,
+                            company_id=account.company_id.id,
+                            partner_id=match_client(values["nickname"]),
+                        )
+                        existing[number] = self.create(values)
+            except Exception as error:  # noqa: BLE001 - one bad line never stops the others
+                errors.append(f"{number}: {error}")
+        gone = self.browse(
+            line.id
+            for number, line in existing.items()
+            if number not in seen and line.state != "cancelled"
+        )
+        gone.write({"state": "cancelled", "date_end": fields.Date.today()})
+        if errors:
+            _logger.warning("Starlink lines of %s: %d skipped", account.display_name, len(errors))
+        return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
+
+    @api.model
+    def _starlink_values(self, payload, addresses, plans):
+        address = addresses.get(payload.get("addressReferenceId")) or {}
+        plan = plans.get(payload.get("productReferenceId"))
+        end = fields.Date.to_date((payload.get("endDate") or "")[:10] or None)
+        values = {
+            "nickname": payload.get("nickname") or False,
+            "product_id": plan.id if plan else False,
+            "public_ip": bool(payload.get("publicIp")),
+            "date_start": fields.Date.to_date((payload.get("startDate") or "")[:10] or None),
+            "date_end": end,
+            "address_reference": payload.get("addressReferenceId") or False,
+            "state": "active" if payload.get("active") else ("cancelled" if end else "draft"),
+        }
+        if address:
+            country = self.env["res.country"].search(
+                [("code", "=", (address.get("regionCode") or "").upper())], limit=1
+            )
+            values.update(
+                street=", ".join(address.get("addressLines") or []) or False,
+                city=address.get("locality") or False,
+                zip=address.get("postalCode") or False,
+                country_id=country.id or False,
+                latitude=address.get("latitude") or 0.0,
+                longitude=address.get("longitude") or 0.0,
+            )
+        return values
+
+    def _starlink_update(self, values):
+        """Apply Starlink's values, keeping the reseller-side suspension."""
+        self.ensure_one()
+        if self.state == "suspended" and values["state"] == "active":
+            values = dict(values, state="suspended")
+        changed = {
+            key: value
+            for key, value in values.items()
+            if (self[key].id if isinstance(self[key], models.BaseModel) else self[key]) != value
+        }
+        if changed:
+            self.write(changed)
+
+    @api.model
+    def _starlink_client_matcher(self, account):
+        """A function giving the client of a new line from its nickname, by the account's rule.
+
+        The longest matching key wins ("ACME Farms" over "ACME").
+        """
+        if account.client_match == "none":
+            return lambda nickname: False
+        field = "ref" if account.client_match == "ref" else "name"
+        partners = self.env["res.partner"].search(
+            [
+                (field, "!=", False),
+                ("is_company", "=", True),
+                ("company_id", "in", (False, account.company_id.id)),
+            ]
+        )
+        keys = sorted(
+            ((p[field].strip().lower(), p.id) for p in partners if p[field].strip()),
+            key=lambda item: -len(item[0]),
+        )
+
+        def match(nickname):
+            text = (nickname or "").strip().lower()
+            return next((pid for key, pid in keys if text.startswith(key)), False)
+
+        return match

@@ -1,0 +1,266 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+from psycopg2.extras import execute_values
+
+from odoo import api, fields, models
+
+from ..lib.svg_chart import line_chart
+
+HEALTH_DEFAULTS = {
+    "offline_minutes": 5,
+    "degraded_latency_ms": 100.0,
+    "degraded_ping_drop_percent": 5.0,
+    "obstructed_percent": 10.0,
+}
+# Terminal alerts that mean the terminal cannot serve traffic (every "disabled_*" alert too).
+OFFLINE_ALERTS = {"thermal_shutdown", "power_disconnect_detected", "unable_to_align"}
+OBSTRUCTION_ALERTS = {
+    "high_sky_obstruction",
+    "high_sky_obstruction_mobile",
+    "high_time_obstruction",
+    "high_time_obstruction_mobile",
+}
+
+
+class StarlinkTerminal(models.Model):
+    _inherit = "starlink.terminal"
+
+    hourly_ids = fields.One2many("starlink.telemetry.hourly", "terminal_id")
+    telemetry_chart = fields.Html(
+        string="Last 24 Hours",
+        compute="_compute_telemetry_chart",
+        sanitize=False,
+        help="Latency and throughput of the last 24 hours, in 10-minute steps.",
+    )
+
+    def _compute_telemetry_chart(self):
+        now = fields.Datetime.now()
+        for terminal in self:
+            buckets = terminal._telemetry_buckets(now - timedelta(hours=24), now, minutes=10)
+            labels = [bucket.strftime("%H:%M") for bucket in buckets]
+            values = list(buckets.values())
+            latency = line_chart(
+                labels,
+                [("Latency (ms)", [v and v[0] for v in values])],
+                height=180,
+                title=self.env._("Latency (ms)"),
+            )
+            throughput = line_chart(
+                labels,
+                [
+                    (self.env._("Downlink"), [v and v[1] for v in values]),
+                    (self.env._("Uplink"), [v and v[2] for v in values]),
+                ],
+                height=180,
+                title=self.env._("Throughput (Mbps)"),
+            )
+            terminal.telemetry_chart = Markup(latency + throughput)
+
+    def _telemetry_buckets(self, start, end, minutes):
+        """``{bucket start: (latency, downlink, uplink) or None}`` from raw samples."""
+        self.ensure_one()
+        step = timedelta(minutes=minutes)
+        start = start.replace(second=0, microsecond=0) - timedelta(minutes=start.minute % minutes)
+        buckets = {}
+        cursor = start
+        while cursor < end:
+            buckets[cursor] = None
+            cursor += step
+        if not self.id:
+            return buckets
+        self.env.cr.execute(
+            """SELECT to_timestamp(floor(extract(epoch FROM ts) / %(s)s) * %(s)s)
+                          AT TIME ZONE 'UTC' AS bucket,
+                      avg(latency_ms), avg(downlink_mbps), avg(uplink_mbps)
+                 FROM starlink_telemetry_sample
+                WHERE terminal_id = %(id)s AND device_type = 'u' AND ts >= %(start)s
+                  AND ts < %(end)s
+                GROUP BY 1 ORDER BY 1""",
+            {"s": minutes * 60, "id": self.id, "start": start, "end": end},
+        )
+        for bucket, latency, down, up in self.env.cr.fetchall():
+            if bucket in buckets:
+                buckets[bucket] = (round(latency or 0, 1), round(down or 0, 1), round(up or 0, 1))
+        return buckets
+
+    @api.model
+    def _health_thresholds(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return {
+            key: float(params.get_param(f"starlink_telemetry.health_{key}", default))
+            for key, default in HEALTH_DEFAULTS.items()
+        }
+
+    @api.model
+    def _classify_health(self, stats, thresholds, now):
+        """Health of a terminal from its recent samples (``stats``: a dict or None)."""
+        if not stats or stats["last_seen"] < now - timedelta(minutes=thresholds["offline_minutes"]):
+            return "offline"
+        alerts = set((stats["alerts"] or "").split(","))
+        if alerts & OFFLINE_ALERTS or any(alert.startswith("disabled_") for alert in alerts):
+            return "offline"
+        if (stats["obstruction"] or 0) >= thresholds["obstructed_percent"] or (
+            alerts & OBSTRUCTION_ALERTS
+        ):
+            return "obstructed"
+        if (stats["latency"] or 0) >= thresholds["degraded_latency_ms"] or (
+            100 * (stats["ping_drop"] or 0) >= thresholds["degraded_ping_drop_percent"]
+        ):
+            return "degraded"
+        return "online"
+
+    @api.model
+    def _recent_stats(self, terminal_ids, since):
+        """Latest values and recent averages per terminal from raw samples since ``since``."""
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (s.terminal_id) s.terminal_id, s.ts AS last_seen, s.downlink_mbps,
+                   s.uplink_mbps, s.latency_ms, s.ping_drop_rate, s.obstruction_percent,
+                   s.signal_quality, s.uptime_s, s.alerts, w.latency, w.ping_drop, w.obstruction
+              FROM starlink_telemetry_sample s
+              JOIN (SELECT terminal_id, avg(latency_ms) AS latency,
+                           avg(ping_drop_rate) AS ping_drop,
+                           avg(obstruction_percent) AS obstruction
+                      FROM starlink_telemetry_sample
+                     WHERE device_type = 'u' AND ts >= %(since)s AND terminal_id = ANY(%(ids)s)
+                     GROUP BY terminal_id) w ON w.terminal_id = s.terminal_id
+             WHERE s.device_type = 'u' AND s.ts >= %(since)s AND s.terminal_id = ANY(%(ids)s)
+             ORDER BY s.terminal_id, s.ts DESC
+            """,
+            {"since": since, "ids": list(terminal_ids)},
+        )
+        columns = [d[0] for d in self.env.cr.description]
+        return {row[0]: dict(zip(columns, row)) for row in self.env.cr.fetchall()}
+
+    def _update_health(self, now=None):
+        """Refresh health, last seen and the latest telemetry values of these terminals.
+
+        The latest values are written in one SQL statement (they change every poll); health
+        goes through the ORM only where it changes, so the chatter tracks each transition.
+        """
+        now = now or fields.Datetime.now()
+        thresholds = self._health_thresholds()
+        window = max(thresholds["offline_minutes"], 5)
+        stats = self._recent_stats(self.ids, now - timedelta(minutes=window))
+        if stats:
+            execute_values(
+                self.env.cr._obj,
+                """UPDATE starlink_terminal t SET last_seen = v.ts, downlink_mbps = v.down,
+                          uplink_mbps = v.up, latency_ms = v.lat, ping_drop_percent = v.pdrop,
+                          obstruction_percent = v.obs, signal_quality = v.sq,
+                          uptime_seconds = v.up_s, active_alerts = v.alerts
+                     FROM (VALUES %s) AS v(id, ts, down, up, lat, pdrop, obs, sq, up_s, alerts)
+                    WHERE t.id = v.id""",
+                [
+                    (
+                        terminal_id,
+                        row["last_seen"],
+                        row["downlink_mbps"] or 0.0,
+                        row["uplink_mbps"] or 0.0,
+                        row["latency_ms"] or 0.0,
+                        100 * (row["ping_drop_rate"] or 0.0),
+                        row["obstruction_percent"] or 0.0,
+                        row["signal_quality"] or 0.0,
+                        row["uptime_s"] or 0,
+                        row["alerts"] or None,
+                    )
+                    for terminal_id, row in stats.items()
+                ],
+            )
+            self.invalidate_recordset(
+                [
+                    "last_seen", "downlink_mbps", "uplink_mbps", "latency_ms",
+                    "ping_drop_percent", "obstruction_percent", "signal_quality",
+                    "uptime_seconds", "active_alerts",
+                ]
+            )
+        by_health = {}
+        for terminal in self:
+            health = self._classify_health(stats.get(terminal.id), thresholds, now)
+            if terminal.health != health:
+                by_health.setdefault(health, self.browse())
+                by_health[health] |= terminal
+        for health, terminals in by_health.items():
+            terminals.write({"health": health})
+        return by_health
+
+    def action_view_telemetry(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "starlink_telemetry.starlink_telemetry_hourly_action"
+        )
+        action["domain"] = [("terminal_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------ Starlink sync
+
+    @api.model
+    def _starlink_sync(self, account, terminals):
+        """Create, update and deactivate the account's terminals from the API.
+
+        ``terminals`` are ``UserTerminalResponseV2`` objects. A terminal gone from Starlink is
+        archived; a kit serial that exists in Inventory is linked to its ``stock.lot``.
+        Returns ``(records, errors, message)``.
+        """
+        existing = {
+            t.user_terminal_id: t
+            for t in self.with_context(active_test=False).search([("account_id", "=", account.id)])
+        }
+        lines = {
+            line.service_line_number: line.id
+            for line in self.env["starlink.service.line"].search(
+                [("account_id", "=", account.id)]
+            )
+        }
+        seen, errors = set(), []
+        for payload in terminals:
+            terminal_id = payload.get("userTerminalId") if isinstance(payload, dict) else None
+            if not terminal_id:
+                errors.append(f"terminal without userTerminalId: {str(payload)[:80]}")
+                continue
+            seen.add(terminal_id)
+            routers = [r.get("routerId") for r in payload.get("routers") or [] if r.get("routerId")]
+            values = {
+                "kit_serial": payload.get("kitSerialNumber") or False,
+                "dish_serial": payload.get("dishSerialNumber") or False,
+                "service_line_id": lines.get(payload.get("serviceLineNumber"), False),
+                "router_ids": ",".join(routers) or False,
+                "active": True,
+            }
+            try:
+                with self.env.cr.savepoint():
+                    terminal = existing.get(terminal_id)
+                    if terminal:
+                        changed = {
+                            k: v
+                            for k, v in values.items()
+                            if (terminal[k].id if k == "service_line_id" else terminal[k]) != v
+                        }
+                        if changed:
+                            terminal.write(changed)
+                    else:
+                        terminal = self.create(
+                            dict(
+                                values,
+                                user_terminal_id=terminal_id,
+                                account_id=account.id,
+                                company_id=account.company_id.id,
+                            )
+                        )
+                    terminal._starlink_link_lot()
+            except Exception as error:  # noqa: BLE001 - one bad terminal never stops the others
+                errors.append(f"{terminal_id}: {error}")
+        gone = [t.id for tid, t in existing.items() if tid not in seen and t.active]
+        self.browse(gone).write({"active": False})
+        return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
+
+    def _starlink_link_lot(self):
+        """Link the terminal to the Inventory serial of its kit, when there is one."""
+        for terminal in self.filtered(lambda t: t.kit_serial and not t.lot_id):
+            lot = self.env["stock.lot"].search(
+                [("name", "=", terminal.kit_serial), ("company_id", "in", (False, terminal.company_id.id))],
+                limit=1,
+            )
+            if lot:
+                terminal.lot_id = lot

@@ -1,0 +1,122 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import StarlinkSimulatorCase
+
+MODELS_LOGGER = "odoo.addons.starlink_telemetry"  # models and API client warnings
+
+
+@tagged("post_install", "-at_install")
+class TestTelemetryStream(StarlinkSimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account._sync_inventory()
+        cls.terminals = cls.env["starlink.terminal"].search([("account_id", "=", cls.account.id)])
+
+    def _samples(self, **where):
+        clause = " AND ".join(f"{k} = %({k})s" for k in where) or "TRUE"
+        self.env.cr.execute(
+            f"SELECT device_id, ts, latency_ms, downlink_mbps, obstruction_percent, terminal_id,"
+            f" device_type FROM starlink_telemetry_raw WHERE {clause}",
+            where,
+        )
+        return self.env.cr.fetchall()
+
+    def test_poll_stores_samples_and_updates_health(self):
+        self.account._poll_telemetry(polls=1)
+        status = self.status("telemetry")
+        self.assertEqual(status.state, "ok", status.message)
+        samples = self._samples(device_type="u")
+        self.assertTrue(samples)
+        self.assertEqual({s[5] for s in samples}, set(self.terminals.ids))
+        self.assertTrue(self._samples(device_type="r"), "router samples are stored too")
+        now = fields.Datetime.now()
+        self.assertTrue(all(now - timedelta(hours=2) < s[1] <= now for s in samples))
+        self.terminals._update_health()
+        self.assertTrue(all(t.last_seen for t in self.terminals))
+        self.assertTrue(all(t.health != "unknown" for t in self.terminals))
+        self.assertTrue(any(t.software_version for t in self.terminals))
+
+    def test_read_index_advances_per_response(self):
+        self.account._poll_telemetry(polls=1)
+        first = len(self._samples())
+        self.account._poll_telemetry(polls=1)
+        second = len(self._samples())
+        self.assertGreater(first, 0)
+        # The second answer holds only what is new since the first (at most a slot or two).
+        self.assertLess(second - first, first)
+
+    def test_duplicate_batch_stores_no_duplicate(self):
+        self.simulator.faults(duplicate_batches=1, duplicate_rows_rate=0.3)
+        self.account._poll_telemetry(polls=2)
+        samples = self._samples()
+        keys = {(s[0], s[1]) for s in samples}
+        self.assertEqual(len(keys), len(samples))
+        self.assertIn("already stored", self.status("telemetry").message)
+
+    def test_reordered_columns_and_active_alerts_decode_right(self):
+        self.simulator.faults(reorder_columns=True, alerts_column="ActiveAlerts")
+        self.account._poll_telemetry(polls=1)
+        samples = self._samples(device_type="u")
+        self.assertTrue(samples)
+        user_terminal_ids = set(self.terminals.mapped("user_terminal_id"))
+        for device_id, ts, latency, downlink, obstruction, terminal_id, _type in samples:
+            self.assertIn(device_id, user_terminal_ids)
+            self.assertTrue(terminal_id)
+            if latency is not None:
+                self.assertTrue(10 <= latency <= 2000, latency)
+            if obstruction is not None:
+                self.assertTrue(0 <= obstruction <= 100, obstruction)
+            if downlink is not None:
+                self.assertTrue(0 <= downlink <= 2000, downlink)
+
+    @mute_logger(MODELS_LOGGER)
+    def test_malformed_rows_skipped_and_reported(self):
+        self.simulator.faults(malformed_telemetry_rate=0.1)
+        self.account._poll_telemetry(polls=1)
+        status = self.status("telemetry")
+        self.assertEqual(status.state, "warning")
+        self.assertGreater(status.error_count, 0)
+        self.assertIn("skipped", status.message)
+        self.assertTrue(self._samples())
+
+    @mute_logger(MODELS_LOGGER)
+    def test_crash_mid_batch_leaves_nothing(self):
+        Sample = self.env.registry["starlink.telemetry.sample"]
+
+        def crash(self, samples):
+            raise RuntimeError("disk full")
+
+        original = Sample._update_software_versions
+        Sample._update_software_versions = crash
+        try:
+            self.account._poll_telemetry(polls=1)
+        finally:
+            Sample._update_software_versions = original
+        self.assertEqual(self.status("telemetry").state, "error")
+        self.assertIn("disk full", self.status("telemetry").message)
+        self.assertEqual(self._samples(), [], "the failed batch is rolled back whole")
+
+    def test_rollup_from_stream(self):
+        self.account._poll_telemetry(polls=1)
+        since = fields.Datetime.now() - timedelta(hours=2)
+        self.env["starlink.telemetry.hourly"]._rollup(since)
+        hourly = self.env["starlink.telemetry.hourly"].search(
+            [("terminal_id", "in", self.terminals.ids)]
+        )
+        self.assertTrue(hourly)
+        self.assertEqual(sum(hourly.mapped("sample_count")), len(self._samples(device_type="u")))
+        for hour in hourly.filtered("latency_avg_ms"):
+            self.assertLessEqual(hour.latency_min_ms, hour.latency_avg_ms)
+            self.assertLessEqual(hour.latency_avg_ms, hour.latency_max_ms)
+            self.assertLessEqual(hour.latency_p95_ms, hour.latency_max_ms)
+
+    def test_terminal_chart_draws_the_last_day(self):
+        self.account._poll_telemetry(polls=1)
+        chart = self.terminals[0].telemetry_chart
+        self.assertIn("<svg", chart)
+        self.assertIn("polyline", chart)
