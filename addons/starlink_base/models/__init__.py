@@ -4,3 +4,4 @@ from . import starlink_service_line
 from . import starlink_terminal
 from . import starlink_usage_daily
 from . import res_partner
+from . import starlink_demo
