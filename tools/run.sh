@@ -22,6 +22,47 @@ elif [[ -n ${UPDATE:-} ]]; then
         || die "update failed; see $LOCAL_DIR/log/update-$DB.log"
 fi
 
+# The Starlink API simulator is the demo's backend: one per demo account (make stop stops them).
+SIM_PORT=${SIM_PORT:-8765}
+simulators=()
+port=$SIM_PORT
+seed=42
+while IFS='|' read -r number lines; do
+    [[ -n $number ]] || continue
+    pidfile="$LOCAL_DIR/simulator-$port.pid"
+    if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
+        log "Starting the Starlink simulator for $number on port $port ($lines terminals)"
+        PYTHONPATH="$PROJECT_DIR/tools" nohup "$VENV_PY" -m starlink_simulator --port "$port" \
+            --account-number "$number" --terminals "$lines" --seed "$seed" \
+            > "$LOCAL_DIR/log/simulator-$port.log" 2>&1 &
+        echo $! > "$pidfile"
+    fi
+    simulators+=("$number=http://127.0.0.1:$port")
+    port=$((port + 1)); seed=$((seed + 1))
+done < <("$PG_BINDIR/psql" -d "$DB" -tAq -F '|' -c "
+    SELECT a.account_number, greatest(count(l.id), 1)
+      FROM starlink_account a
+      LEFT JOIN starlink_service_line l
+        ON l.account_id = a.id AND l.state IN ('active', 'suspended')
+     WHERE a.active AND a.id IN (SELECT res_id FROM ir_model_data
+                                  WHERE module = 'starlink_base' AND model = 'starlink.account')
+     GROUP BY a.id, a.account_number ORDER BY a.id")
+for sim in "${simulators[@]}"; do
+    url=${sim#*=}
+    for _ in $(seq 50); do curl -sf "$url/_sim/health" >/dev/null && break; sleep 0.2; done
+done
+if [[ ${#simulators[@]} -gt 0 ]]; then
+    linked=$("$PG_BINDIR/psql" -d "$DB" -tAq -c \
+        "SELECT 1 FROM ir_config_parameter WHERE key = 'starlink.demo_simulator_linked'")
+    if [[ -z $linked ]]; then
+        log "Pointing the demo accounts at the simulators and running a first sync"
+        SIMULATORS=$(IFS=,; echo "${simulators[*]}") odoo_bin shell -d "$DB" --no-http \
+            --log-level=warn < "$PROJECT_DIR/tools/demo_simulator.py" \
+            >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
+            || die "linking the demo to the simulators failed; see $LOCAL_DIR/log/install-$DB.log"
+    fi
+fi
+
 echo
 echo "  Starlink Reseller Suite on http://localhost:$HTTP_PORT  (database '$DB')"
 echo
@@ -33,6 +74,7 @@ echo "  Portal (password 'portal'):"
       JOIN res_partner p ON p.id = u.partner_id
      WHERE u.active AND u.share AND u.login LIKE 'portal.%'
      ORDER BY u.login"
+echo "  Starlink API simulators: ${simulators[*]:-none}"
 echo "  Logs: $LOCAL_DIR/log/odoo-$DB.log    Stop: make stop"
 echo
 

@@ -26,6 +26,7 @@ command -v pg_config >/dev/null || missing+=(libpq-dev)
 [[ -f /usr/include/ldap.h ]] || missing+=(libldap2-dev)
 [[ -f /usr/include/sasl/sasl.h ]] || missing+=(libsasl2-dev)
 command -v git >/dev/null || missing+=(git)
+command -v curl >/dev/null || missing+=(curl)
 if ((${#missing[@]})); then
     cmd="apt-get install -y ${missing[*]}"
     if [[ $(id -u) == 0 ]]; then

@@ -115,24 +115,30 @@ class StarlinkAccount(models.Model):
     # ------------------------------------------------------------------ crons
 
     @api.model
+    def _sync_accounts(self):
+        """Accounts the scheduled actions synchronise: those with API credentials."""
+        return self.sudo().search([("client_id", "!=", False), ("client_secret", "!=", False)])
+
+    @api.model
     def _cron_sync_inventory(self):
-        accounts = self.search([])
+        accounts = self._sync_accounts()
         for done, account in enumerate(accounts, 1):
             account._sync_inventory()
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(accounts) - done)
 
     @api.model
     def _cron_sync_usage(self):
-        accounts = self.search([])
+        accounts = self._sync_accounts()
         for done, account in enumerate(accounts, 1):
             account._sync_usage()
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(accounts) - done)
 
     @api.model
     def _cron_poll_telemetry(self):
-        for account in self.search([]):
+        accounts = self._sync_accounts()
+        for account in accounts:
             account._poll_telemetry()
-        self.env["starlink.terminal"].search([])._update_health()
+        self.env["starlink.terminal"].search([("account_id", "in", accounts.ids)])._update_health()
         self._commit()
 
     @api.model

@@ -12,7 +12,8 @@ class StarlinkServiceLine(models.Model):
     def _starlink_sync(self, account, lines, addresses):
         """Create, update and cancel the account's lines from ``ServiceLineResponse`` objects.
 
-        A line gone from Starlink (or inactive with an end date) is cancelled; a suspended line
+        An active or suspended line gone from Starlink (or inactive with an end date) is
+        cancelled; a suspended line
         stays suspended (suspension is the reseller's own state). Returns
         ``(records, errors, message)``.
         """
@@ -50,10 +51,11 @@ class StarlinkServiceLine(models.Model):
                         existing[number] = self.create(values)
             except Exception as error:  # noqa: BLE001 - one bad line never stops the others
                 errors.append(f"{number}: {error}")
+        # Lines Starlink no longer returns are cancelled there; drafts were never there.
         gone = self.browse(
             line.id
             for number, line in existing.items()
-            if number not in seen and line.state != "cancelled"
+            if number not in seen and line.state in ("active", "suspended")
         )
         gone.write({"state": "cancelled", "date_end": fields.Date.today()})
         if errors:

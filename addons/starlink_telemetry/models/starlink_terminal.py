@@ -251,7 +251,13 @@ class StarlinkTerminal(models.Model):
                     terminal._starlink_link_lot()
             except Exception as error:  # noqa: BLE001 - one bad terminal never stops the others
                 errors.append(f"{terminal_id}: {error}")
-        gone = [t.id for tid, t in existing.items() if tid not in seen and t.active]
+        # Terminals Starlink no longer returns are archived, except those of draft lines
+        # (not activated at Starlink yet).
+        gone = [
+            t.id
+            for tid, t in existing.items()
+            if tid not in seen and t.active and t.service_line_id.state != "draft"
+        ]
         self.browse(gone).write({"active": False})
         return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
 
