@@ -56,7 +56,7 @@ if [[ ${#simulators[@]} -gt 0 ]]; then
         "SELECT 1 FROM ir_config_parameter WHERE key = 'starlink.demo_simulator_linked'")
     if [[ -z $linked ]]; then
         log "Pointing the demo accounts at the simulators and running a first sync"
-        SIMULATORS=$(IFS=,; echo "${simulators[*]}") odoo_bin shell -d "$DB" --no-http \
+        SIMULATORS=$(IFS=,; echo "${simulators[*]}") odoo_shell -d "$DB" --no-http \
             --log-level=warn < "$PROJECT_DIR/tools/demo_simulator.py" \
             >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
             || die "linking the demo to the simulators failed; see $LOCAL_DIR/log/install-$DB.log"

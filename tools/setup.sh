@@ -145,6 +145,7 @@ EOF
 export ODOO_CONF PROJECT_DIR LOCAL_DIR
 
 odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+odoo_shell() { "$VENV_PY" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" "$@"; }
 
 STARLINK_MODULES=starlink_base,starlink_telemetry,starlink_portal,starlink_helpdesk,starlink_reports
 export STARLINK_MODULES

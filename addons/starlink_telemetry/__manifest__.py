@@ -17,6 +17,8 @@ terminal's health up to date.
         "security/ir.model.access.csv",
         "security/starlink_telemetry_security.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "data/starlink_alert_rule_data.xml",
         "views/starlink_telemetry_hourly_views.xml",
         "views/starlink_account_views.xml",
         "views/starlink_terminal_views.xml",

@@ -3,21 +3,15 @@
 Usage is a dense ``(lines x days)`` matrix of billable GB (:class:`UsageMatrix`, built from a
 long table by :func:`pivot_usage`). :func:`forecast_usage` forecasts every line at once:
 
-* three methods, each computed for all lines with array operations:
-  ``run_rate`` (mean daily usage of the current cycle to date; with fewer than 7 known days,
-  the mean of the last 14 days), ``seasonal_naive`` (for each weekday, the mean of the same
-  weekday over the last 4 weeks) and ``trend_weekly`` (least squares on a linear trend plus
-  day-of-week effects over the last 8 weeks, all lines solved in one batched solve, the slope
-  ridge-shrunk towards a flat line);
-* a backtest per line on its own history: "today" is moved to the same day of each of the
-  previous billing cycles, every method forecasts the rest of that cycle, and its end-of-cycle
-  total is compared with the actual one (absolute percentage error). Each line gets the method
-  with the lowest mean error (MAPE), slightly shrunk towards the fleet-wide MAPE so that two or
-  three folds do not pick a method by luck; lines without a usable fold get the method that is
-  best fleet-wide;
-* prediction intervals: daily bounds from the line's robust day-to-day spread, end-of-cycle
-  bounds from that spread over the remaining days combined with the line's backtest error;
-  the lower bound never goes below the usage already known.
+* three methods, each computed for all lines with array operations: ``run_rate``,
+  ``seasonal_naive`` (weekly) and ``trend_weekly`` (trend + weekday least squares);
+* a backtest per line on its own history: "today" is moved to the same day of each previous
+  billing cycle, every method forecasts the rest of that cycle and its end-of-cycle total is
+  compared with the actual one. Each line gets the method with the lowest mean absolute
+  percentage error (MAPE), blended with the fleet-wide MAPE so that two or three folds do not
+  pick a method by luck;
+* prediction intervals from the line's robust daily spread and its backtest error; the lower
+  bound of a total never goes below the usage already known.
 
 All dates are days (``numpy.datetime64[D]``); cycle ends are inclusive (the cycle's last day).
 Data lags a day: with ``today`` the last usable day is ``today - 1``; later columns are ignored.
@@ -38,9 +32,9 @@ RUN_RATE_FALLBACK_DAYS = 14
 SEASONAL_WEEKS = 4
 TREND_WEEKS = 8
 TREND_MIN_DAYS = 21  # fewer known days in the 8-week window: seasonal naive instead
-TREND_RIDGE = 2.0  # penalty on the slope (relative change over the window), in days of data
+TREND_PRIOR = 0.05  # prior std of the slope (relative change over the 8 weeks)
 BACKTEST_CYCLES = 3
-CHOICE_SHRINK = 1.0  # weight (in folds) of the fleet-wide MAPE in a line's method score
+CHOICE_SHRINK = 3.0  # weight (in folds) of the fleet-wide MAPE in a line's method score
 MAX_CYCLE_DAYS = 31
 
 
@@ -230,9 +224,11 @@ def _trend_design(rows, width):
 def trend_weekly(values, cut, start, horizon):
     """Linear trend + day-of-week least squares over the last 8 weeks, all lines at once.
 
-    Each line is scaled by its mean so one ridge penalty fits every size; unknown days get
-    zero weight. The weighted normal equations of all lines are built with two matrix
-    products on a shared design matrix and solved in one batched ``numpy.linalg.solve``.
+    Each line is scaled by its mean; unknown days get zero weight. The weighted normal
+    equations of all lines are built with two matrix products on a shared design matrix and
+    solved in one batched ``numpy.linalg.solve``; a second solve shrinks the slope (ridge =
+    the line's residual variance over the prior variance of a slope, :data:`TREND_PRIOR`),
+    so noisy lines keep a nearly flat trend and clean trends are followed.
     Lines with fewer than 21 known days fall back to :func:`seasonal_naive`.
     """
     width = 7 * TREND_WEEKS
@@ -247,10 +243,14 @@ def trend_weekly(values, cut, start, horizon):
     params = past.shape[1]
     outer = (past[:, :, None] * past[:, None, :]).reshape(width, params * params)
     gram = (known.astype(float) @ outer).reshape(len(cut), params, params)
-    ridge = np.full(params, 1e-3)
-    ridge[0], ridge[1] = 1e-9, TREND_RIDGE
-    gram += np.diag(ridge)
-    beta = np.linalg.solve(gram, (target @ past)[:, :, None])[:, :, 0]
+    diagonal = np.arange(params)
+    gram[:, diagonal, diagonal] += 1e-6  # keeps weekdays without data solvable
+    rhs = (target @ past)[:, :, None]
+    beta = np.linalg.solve(gram, rhs)[:, :, 0]
+    residual = np.where(known, target - beta @ past.T, 0.0)
+    noise = (residual**2).sum(axis=1) / np.maximum(known.sum(axis=1) - params, 1)
+    gram[:, 1, 1] += noise / TREND_PRIOR**2  # ridge on the slope: noise / prior variance
+    beta = np.linalg.solve(gram, rhs)[:, :, 0]
     forecast = np.clip(beta @ future.T, 0.0, None) * scale[:, None]
     return np.where(fit[:, None], forecast, seasonal_naive(values, cut, start, horizon))
 
@@ -281,29 +281,25 @@ def daily_spread(values, cut):
 
 
 # --------------------------------------------------------------------------- backtest
-@dataclass(frozen=True)
 class _Span:
-    """Column-wise cumulative sums, for O(1) sums and completeness checks of day ranges."""
+    """Cumulative sums per line, for O(1) sums and completeness checks of column ranges."""
 
-    total: np.ndarray
-    unknown: np.ndarray
+    def __init__(self, values):
+        self.total = np.cumsum(np.nan_to_num(values), axis=1)
+        self.unknown = np.cumsum(np.isnan(values), axis=1)
 
-    @classmethod
-    def of(cls, values):
-        return cls(np.cumsum(np.nan_to_num(values), axis=1), np.cumsum(np.isnan(values), axis=1))
+    def _diff(self, cumulative, first, last):
+        rows = np.arange(len(first))
+        high = cumulative[rows, np.clip(last, 0, None)]
+        return high - cumulative[rows, np.clip(first - 1, 0, None)]
 
     def sum(self, first, last):
-        """Sum of known values of columns ``first..last`` per line (0 when empty)."""
-        rows = np.arange(len(first))
-        before = np.clip(first - 1, 0, None)
-        value = self.total[rows, np.clip(last, 0, None)] - self.total[rows, before]
-        return np.where(last >= first, value, 0.0)
+        """Sum of the known values of columns ``first..last`` per line (0 when empty)."""
+        return np.where(last >= first, self._diff(self.total, first, last), 0.0)
 
     def complete(self, first, last):
         """Whether columns ``first..last`` are all known (and inside the matrix)."""
-        rows = np.arange(len(first))
-        before = np.clip(first - 1, 0, None)
-        gaps = self.unknown[rows, np.clip(last, 0, None)] - self.unknown[rows, before]
+        gaps = self._diff(self.unknown, first, last)
         return (gaps == 0) & (first >= 1) & (last >= first)
 
 
@@ -331,18 +327,21 @@ def backtest(values, span, elapsed, cycle_start, billing_day, first_day, methods
         for position, method in enumerate(methods):
             daily = predict(method, values, cut, first, int(horizon.max()))
             total = known + (daily * in_cycle).sum(axis=1)
-            errors[back - 1, position] = np.where(valid, total / np.where(valid, actual, 1) - 1, np.nan)
+            errors[back - 1, position] = np.where(
+                valid, total / np.where(valid, actual, 1) - 1, np.nan
+            )
         actuals[back - 1] = np.where(valid, actual, np.nan)
     return errors, actuals
 
 
-def choose_methods(errors, methods, shrink=CHOICE_SHRINK):
+def choose_methods(errors, methods, shrink=None):
     """Per line: index of the chosen method and the MAPE of every method ``(methods, lines)``.
 
     A line's score for a method is its own MAPE over its ``n`` folds blended with the
     fleet-wide MAPE of that method: ``(n * own + shrink * fleet) / (n + shrink)``. Lines without
     folds take the method that is best fleet-wide (the first method if no line has folds).
     """
+    shrink = CHOICE_SHRINK if shrink is None else shrink
     absolute = np.abs(errors)
     folds = np.isfinite(absolute).sum(axis=0)  # (methods, lines)
     mape = nanmean_rows(np.moveaxis(absolute, 0, -1))  # (methods, lines)
@@ -356,11 +355,15 @@ def choose_methods(errors, methods, shrink=CHOICE_SHRINK):
 # --------------------------------------------------------------------------- result
 @dataclass
 class ForecastResult:
-    """Forecast of every line.
+    """Forecast of every line, as of the last known day ``as_of`` (a ``date``).
 
-    ``lines``: one row per line (columns :data:`LINE_COLUMNS`); ``daily``: one row per line and
-    forecast day of the rest of the current cycle and the whole next cycle (columns
-    ``line_id, date, predicted_gb, lower_gb, upper_gb, cycle``, cycle ``current``/``next``).
+    ``lines``: one row per line: ``line_id, method, model_version, backtest_mape`` (fraction,
+    NaN without backtest), ``as_of, cycle_start, cycle_end, actual_to_date, predicted_total,
+    lower_total, upper_total, limit_gb, limit_date`` (NaT: not crossed in this cycle),
+    ``overage_gb, next_cycle_start, next_cycle_end, next_predicted_total`` and
+    ``mape_<method>`` per method. ``daily``: one row per line and forecast day of the rest of
+    the current cycle and the whole next cycle: ``line_id, date, predicted_gb, lower_gb,
+    upper_gb, cycle`` (``current``/``next``). GB everywhere; dates as ``datetime64``.
     """
 
     lines: pd.DataFrame
@@ -369,22 +372,14 @@ class ForecastResult:
     model_version: str = MODEL_VERSION
 
     def line_records(self):
-        """``lines`` as dicts of plain Python values (dates, floats, None for missing)."""
+        """``lines`` as dicts of plain Python values (``date``, ``float``, None if missing)."""
         return _records(self.lines)
 
     def daily_records(self):
-        """``daily`` rows with the line's method, model version and backtest MAPE, as dicts:
-        ready for a bulk insert of ``starlink.usage.forecast``."""
+        """``daily`` rows plus the line's ``method``, ``model_version`` and ``backtest_mape``,
+        as dicts of plain values: the rows of ``starlink.usage.forecast``."""
         extra = self.lines[["line_id", "method", "model_version", "backtest_mape"]]
         return _records(self.daily.merge(extra, on="line_id", how="left"))
-
-
-LINE_COLUMNS = (
-    "line_id", "method", "model_version", "backtest_mape", "as_of", "cycle_start",
-    "cycle_end", "actual_to_date", "predicted_total", "lower_total", "upper_total",
-    "limit_gb", "limit_date", "overage_gb", "next_cycle_start", "next_cycle_end",
-    "next_predicted_total",
-)  # fmt: skip
 
 
 def _records(frame):
@@ -397,6 +392,26 @@ def _records(frame):
 
 
 # --------------------------------------------------------------------------- entry point
+def _cycles(usage, today, cycle_start, cycle_end, billing_day):
+    """Billing day, current cycle ``(start, end)`` and next cycle ``(start, end)`` per line."""
+    if cycle_start is not None:
+        cycle_start = _per_line(cycle_start, usage, "cycle_start", "date")
+    if billing_day is None:
+        if cycle_start is None:
+            raise ValueError("cycle_start or billing_day is required")
+        month = cycle_start.astype("datetime64[M]").astype("datetime64[D]")
+        billing_day = (cycle_start - month) // DAY + 1
+    billing_day = _per_line(billing_day, usage, "billing_day", np.int64)
+    if cycle_start is None:
+        cycle_start = cycle_bounds(billing_day, today)[0]
+    if cycle_end is None:
+        cycle_end = cycle_bounds(billing_day, cycle_start)[1]
+    cycle_end = _per_line(cycle_end, usage, "cycle_end", "date")
+    next_start = cycle_end + DAY
+    next_end = month_anchor(next_start.astype("datetime64[M]") + 1, billing_day) - DAY
+    return billing_day, cycle_start, cycle_end, next_start, next_end
+
+
 def forecast_usage(
     usage,
     cycle_start=None,
@@ -410,46 +425,33 @@ def forecast_usage(
 ):
     """Forecast the rest of the current cycle and the next cycle of every line of ``usage``.
 
-    Per-line arguments are scalars, sequences aligned with ``usage.line_ids`` or Series
-    indexed by line id. ``cycle_start``/``cycle_end``: current cycle (inclusive), or computed
-    from ``billing_day`` and ``today``; ``billing_day`` (default: the cycle start's day) also
-    places the previous cycles (backtest) and the next one. ``limit_gb``: data limit, 0 =
-    unlimited. ``today``: default the day after the matrix's last column; usage after
-    ``today - 1`` is ignored. ``level``: coverage of the prediction intervals.
+    ``usage``: a :class:`UsageMatrix`. Per-line arguments are scalars, sequences aligned with
+    ``usage.line_ids`` or Series indexed by line id. ``cycle_start``/``cycle_end``: the current
+    cycle (inclusive), default computed from ``billing_day`` and ``today``; ``billing_day``
+    (default: the cycle start's day) also places the previous cycles (backtest) and the next
+    one. ``limit_gb``: data limit, 0 = unlimited. ``today``: default the day after the matrix's
+    last column; usage after ``today - 1`` is ignored. ``level``: interval coverage.
+    Returns a :class:`ForecastResult`.
     """
     today = to_days(today) if today is not None else usage.last_day + DAY
     as_of = min(today - DAY, usage.last_day)
-    if cycle_start is not None:
-        cycle_start = _per_line(cycle_start, usage, "cycle_start", "date")
-    if billing_day is None:
-        if cycle_start is None:
-            raise ValueError("cycle_start or billing_day is required")
-        billing_day = (
-            cycle_start - cycle_start.astype("datetime64[M]").astype("datetime64[D]")
-        ) // DAY + 1
-    billing_day = _per_line(billing_day, usage, "billing_day", np.int64)
-    if cycle_start is None:
-        cycle_start = cycle_bounds(billing_day, today)[0]
-    if cycle_end is None:
-        cycle_end = cycle_bounds(billing_day, cycle_start)[1]
-    cycle_end = _per_line(cycle_end, usage, "cycle_end", "date")
+    billing_day, cycle_start, cycle_end, next_start, next_end = _cycles(
+        usage, today, cycle_start, cycle_end, billing_day
+    )
     if np.any(cycle_end < as_of) or np.any(cycle_end < cycle_start):
         raise ValueError("each line's current cycle must end after the last known day")
     limit = np.nan_to_num(_per_line(limit_gb, usage, "limit_gb", float).astype(float))
-    next_start = cycle_end + DAY
-    next_end = month_anchor(next_start.astype("datetime64[M]") + 1, billing_day) - DAY
 
     width = max(int((as_of - usage.first_day) // DAY) + 1, 0)
     values = np.full((len(usage.line_ids), width + 1), np.nan)  # column 0: NaN padding
     values[:, 1:] = usage.values[:, :width]
-    span = _Span.of(values)
+    span = _Span(values)
     cut = np.full(len(usage.line_ids), width)
     start = (cycle_start - usage.first_day) // DAY + 1
-    elapsed = cut - start + 1
-
     errors, actuals = backtest(
-        values, span, elapsed, cycle_start, billing_day, usage.first_day, methods, backtest_cycles
-    )
+        values, span, cut - start + 1, cycle_start, billing_day, usage.first_day, methods,
+        backtest_cycles,
+    )  # fmt: skip
     chosen, mape = choose_methods(errors, methods)
     rows = np.arange(len(chosen))
     horizon = int(max((next_end - as_of).max() // DAY, 1))
@@ -460,13 +462,9 @@ def forecast_usage(
     following = (days[None, :] > cycle_end[:, None]) & (days[None, :] <= next_end[:, None])
     known = span.sum(np.maximum(start, 1), cut)
     predicted = known + (daily * current).sum(axis=1)
-    sigma_day = daily_spread(values, cut)
-    remaining = current.sum(axis=1)
     z = NormalDist().inv_cdf(0.5 + level / 2.0)
-    sigma_total = _total_sigma(errors[:, chosen, rows], actuals, sigma_day, remaining, predicted)
-    lower_total = np.clip(predicted - z * sigma_total, known, None)
-    upper_total = predicted + z * sigma_total
-
+    sigma_day = daily_spread(values, cut)
+    sigma = _total_sigma(errors[:, chosen, rows], actuals, sigma_day, current.sum(1), predicted)
     lines = pd.DataFrame(
         {
             "line_id": usage.line_ids,
@@ -478,8 +476,8 @@ def forecast_usage(
             "cycle_end": cycle_end,
             "actual_to_date": known,
             "predicted_total": predicted,
-            "lower_total": lower_total,
-            "upper_total": upper_total,
+            "lower_total": np.clip(predicted - z * sigma, known, None),
+            "upper_total": predicted + z * sigma,
             "limit_gb": limit,
             "limit_date": _limit_dates(values, cut, start, known, daily, current, limit, days),
             "overage_gb": np.where(limit > 0, np.clip(predicted - limit, 0.0, None), 0.0),
@@ -490,34 +488,38 @@ def forecast_usage(
     )
     for position, method in enumerate(methods):
         lines["mape_" + method] = mape[position]
-    keep = current | following
-    line_index, day_index = np.nonzero(keep)
-    spread = z * sigma_day[line_index]
+    table = _daily_table(usage.line_ids, days, daily, z * sigma_day, current, following)
+    return ForecastResult(lines=lines, daily=table, as_of=pd.Timestamp(as_of).date())
+
+
+def _daily_table(line_ids, days, daily, spread, current, following):
+    """Long table of the daily forecasts of both cycles."""
+    line_index, day_index = np.nonzero(current | following)
     point = daily[line_index, day_index]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "line_id": usage.line_ids[line_index],
+            "line_id": line_ids[line_index],
             "date": days[day_index],
             "predicted_gb": point,
-            "lower_gb": np.clip(point - spread, 0.0, None),
-            "upper_gb": point + spread,
+            "lower_gb": np.clip(point - spread[line_index], 0.0, None),
+            "upper_gb": point + spread[line_index],
             "cycle": np.where(current[line_index, day_index], "current", "next"),
         }
     )
-    return ForecastResult(lines=lines, daily=table, as_of=pd.Timestamp(as_of).date())
 
 
 def _total_sigma(errors, actuals, sigma_day, remaining, predicted):
     """Standard deviation of the end-of-cycle total.
 
-    The larger of the daily spread over the remaining days (``sigma_day * sqrt(days)``) and the
-    line's backtest RMS error in GB; lines without folds use the fleet's median relative RMS.
+    The daily spread over the remaining days (``sigma_day * sqrt(days)``) combined with the
+    line's backtest RMS error in GB (lines without folds: the fleet's median relative RMS);
+    the backtest error alone is optimistic, as the method was chosen on those same folds.
     """
     rms = np.sqrt(nanmean_rows(np.moveaxis((errors * actuals) ** 2, 0, -1)))
     relative = np.sqrt(nanmean_rows(np.moveaxis(errors**2, 0, -1)))
     fleet = np.nanmedian(relative) if np.isfinite(relative).any() else 0.0
     rms = np.where(np.isfinite(rms), rms, fleet * predicted)
-    return np.maximum(sigma_day * np.sqrt(remaining), rms)
+    return np.sqrt(sigma_day**2 * remaining + rms**2)
 
 
 def _limit_dates(values, cut, start, known, daily, current, limit, days):

@@ -8,6 +8,32 @@ _logger = logging.getLogger(__name__)
 class StarlinkServiceLine(models.Model):
     _inherit = "starlink.service.line"
 
+    forecast_ids = fields.One2many("starlink.usage.forecast", "service_line_id")
+    forecast_date = fields.Date(string="Forecast On", readonly=True, copy=False)
+    forecast_total_gb = fields.Float(
+        string="Projected Cycle Total (GB)", readonly=True, copy=False, digits=(16, 1),
+        help="Billable GB projected at the end of the current cycle.",
+    )  # fmt: skip
+    forecast_lower_gb = fields.Float(string="Projected Low (GB)", readonly=True, digits=(16, 1))
+    forecast_upper_gb = fields.Float(string="Projected High (GB)", readonly=True, digits=(16, 1))
+    forecast_method = fields.Char(readonly=True, help="Forecasting method chosen by backtest.")
+    forecast_mape = fields.Float(
+        string="Backtest Error (%)", readonly=True, digits=(16, 1),
+        help="Mean absolute percentage error of the chosen method on this line's own history.",
+    )  # fmt: skip
+    forecast_limit_date = fields.Date(
+        string="Projected Limit Date", readonly=True,
+        help="Day the data limit is projected to be passed in the current cycle.",
+    )  # fmt: skip
+    forecast_overage_gb = fields.Float(
+        string="Projected Overage (GB)", readonly=True, digits=(16, 1)
+    )
+    forecast_over_limit = fields.Boolean(
+        string="Projected Over Limit", readonly=True, index=True,
+    )  # fmt: skip
+    alert_ids = fields.One2many("starlink.alert", "service_line_id", string="Alerts")
+    open_alert_count = fields.Integer(compute="_compute_open_alert_count")
+
     @api.model
     def _starlink_sync(self, account, lines, addresses):
         """Create, update and cancel the account's lines from ``ServiceLineResponse`` objects.
@@ -129,3 +155,44 @@ class StarlinkServiceLine(models.Model):
             return next((pid for key, pid in keys if text.startswith(key)), False)
 
         return match
+
+    def _compute_open_alert_count(self):
+        counts = dict(
+            self.env["starlink.alert"]._read_group(
+                [("service_line_id", "in", self.ids), ("state", "=", "open")],
+                ["service_line_id"],
+                ["__count"],
+            )
+        )
+        for line in self:
+            line.open_alert_count = counts.get(line, 0)
+
+    def _cheaper_plan_for(self, total_gb):
+        """A bigger plan whose price is below this plan's price plus the projected overage."""
+        self.ensure_one()
+        plan = self.product_id
+        if not plan or not plan.starlink_data_limit_gb or total_gb <= plan.starlink_data_limit_gb:
+            return self.env["product.product"]
+        overage = (total_gb - plan.starlink_data_limit_gb) * plan.starlink_overage_price_gb
+        current_cost = plan.list_price + overage
+        candidates = self.env["product.product"].search(
+            [
+                ("is_starlink_plan", "=", True),
+                ("id", "!=", plan.id),
+                ("company_id", "in", (False, self.company_id.id)),
+            ]
+        )
+        fitting = candidates.filtered(
+            lambda p: (not p.starlink_data_limit_gb or p.starlink_data_limit_gb >= total_gb)
+            and p.list_price < current_cost
+        )
+        return fitting.sorted("list_price")[:1]
+
+    def action_view_alerts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "starlink_telemetry.starlink_alert_action"
+        )
+        action["domain"] = [("service_line_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action

@@ -1,0 +1,306 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from .starlink_alert_rule import RULE_TYPES
+
+_logger = logging.getLogger(__name__)
+
+DATA_LIMIT_ALERTS = {"disabled_data_usage_exceeded_quota", "data_overage_rate_limited"}
+
+
+class StarlinkAlert(models.Model):
+    """One alert: a rule's condition met by a service line (or one of its terminals).
+
+    There is at most one alert per rule, line and key: the key is the billing cycle for usage
+    rules, the outage episode for outages, the day for anomalies. An alert resolves itself
+    when its condition clears.
+    """
+
+    _name = "starlink.alert"
+    _description = "Starlink Alert"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_open desc, id desc"
+
+    name = fields.Char(required=True, readonly=True)
+    rule_id = fields.Many2one("starlink.alert.rule", required=True, ondelete="cascade", index=True)
+    rule_type = fields.Selection(RULE_TYPES, related="rule_id.rule_type", store=True)
+    severity = fields.Selection(related="rule_id.severity", store=True)
+    client_visible = fields.Boolean(related="rule_id.notify_client", store=True)
+    service_line_id = fields.Many2one(
+        "starlink.service.line", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    terminal_id = fields.Many2one("starlink.terminal", ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one(
+        related="service_line_id.partner_id", string="Client", store=True, index=True
+    )
+    company_id = fields.Many2one(related="service_line_id.company_id", store=True, index=True)
+    key = fields.Char(required=True, readonly=True, help="What makes this alert unique.")
+    state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved")],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    date_open = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
+    date_resolved = fields.Datetime(readonly=True)
+    value = fields.Float(readonly=True, digits=(16, 2))
+    threshold = fields.Float(readonly=True, digits=(16, 2))
+    message = fields.Text(readonly=True)
+    projected_date = fields.Date(readonly=True, help="When the limit is projected to be crossed.")
+    suggested_product_id = fields.Many2one(
+        "product.product", string="Suggested Plan", readonly=True,
+        help="A bigger plan that costs less than the projected overage.",
+    )  # fmt: skip
+    client_mailed = fields.Boolean(readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("rule_line_key_uniq", "unique(rule_id, service_line_id, key)", "This alert exists."),
+    ]
+
+    # ------------------------------------------------------------------ evaluation
+
+    @api.model
+    def _cron_evaluate(self, today=None, now=None):
+        """Evaluate every active rule on every active or suspended line."""
+        today = today or fields.Date.context_today(self)
+        now = now or fields.Datetime.now()
+        lines = self.env["starlink.service.line"].search([("state", "in", ("active", "suspended"))])
+        lines = lines.with_context(starlink_date=today)
+        created = self.browse()
+        for rule in self.env["starlink.alert.rule"].search([]):
+            watched = lines.filtered(rule._applies_to)
+            evaluator = getattr(self, f"_conditions_{rule.rule_type}")
+            created |= self._apply_conditions(rule, evaluator(rule, watched, today, now), now)
+        created._notify()
+        return created
+
+    def _apply_conditions(self, rule, conditions, now):
+        """Open, reopen and resolve ``rule``'s alerts to match ``conditions``.
+
+        ``conditions``: ``{(line_id, key): values}`` of what is true now. Returns the alerts
+        created (reopened ones are not notified again).
+        """
+        existing = {
+            (alert.service_line_id.id, alert.key): alert
+            for alert in self.search([("rule_id", "=", rule.id)])
+        }
+        to_resolve = self.browse(
+            alert.id
+            for ident, alert in existing.items()
+            if alert.state == "open" and ident not in conditions
+        )
+        to_resolve.write({"state": "resolved", "date_resolved": now})
+        new_values = []
+        for (line_id, key), values in conditions.items():
+            alert = existing.get((line_id, key))
+            if alert:
+                update = {k: v for k, v in values.items() if k in ("value", "message", "name")}
+                if alert.state == "resolved":
+                    update.update(state="open", date_resolved=False)
+                alert.write(update)
+            else:
+                new_values.append(
+                    dict(values, rule_id=rule.id, service_line_id=line_id, key=key,
+                         threshold=rule.threshold, date_open=now)
+                )  # fmt: skip
+        return self.create(new_values)
+
+    def _conditions_usage(self, rule, lines, today, now):
+        conditions = {}
+        for line in lines.filtered("data_limit_gb"):
+            if line.cycle_usage_percent >= rule.threshold:
+                conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
+                    "name": self.env._(
+                        "%(line)s used %(pct)s%% of its %(limit)s GB",
+                        line=line.display_name,
+                        pct=round(line.cycle_usage_percent),
+                        limit=round(line.data_limit_gb),
+                    ),
+                    "value": line.cycle_usage_percent,
+                    "message": self.env._(
+                        "%(used).1f GB of %(limit).0f GB used since %(start)s; the cycle ends on "
+                        "%(end)s (%(left)s days left).",
+                        used=line.cycle_usage_gb,
+                        limit=line.data_limit_gb,
+                        start=line.cycle_start_date,
+                        end=line.cycle_end_date,
+                        left=line.cycle_days_left,
+                    ),
+                }
+        return conditions
+
+    def _conditions_capacity(self, rule, lines, today, now):
+        conditions = {}
+        for line in lines.filtered(lambda l: l.data_limit_gb and l.forecast_total_gb):
+            limit = line.data_limit_gb
+            if line.cycle_usage_gb >= limit or line.forecast_total_gb < limit * rule.threshold / 100:
+                continue
+            suggestion = line._cheaper_plan_for(line.forecast_total_gb)
+            message = self.env._(
+                "At the current pace %(line)s will use about %(total).0f GB of %(limit).0f GB "
+                "by %(end)s and pass its limit around %(date)s.",
+                line=line.display_name,
+                total=line.forecast_total_gb,
+                limit=limit,
+                end=line.cycle_end_date,
+                date=line.forecast_limit_date or line.cycle_end_date,
+            )
+            if suggestion:
+                message += " " + self.env._(
+                    "The %(plan)s plan would cost less than the projected overage.",
+                    plan=suggestion.display_name,
+                )
+            conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
+                "name": self.env._(
+                    "%(line)s is projected over its limit", line=line.display_name
+                ),
+                "value": 100 * line.forecast_total_gb / limit,
+                "projected_date": line.forecast_limit_date,
+                "suggested_product_id": suggestion.id,
+                "message": message,
+            }
+        return conditions
+
+    def _conditions_outage(self, rule, lines, today, now):
+        conditions = {}
+        since = now - timedelta(minutes=rule.threshold)
+        for terminal in lines.terminal_ids.filtered(lambda t: t.active and t.last_seen):
+            if terminal.last_seen <= since:
+                minutes = int((now - terminal.last_seen).total_seconds() // 60)
+                conditions[(terminal.service_line_id.id, f"outage:{terminal.id}:{terminal.last_seen}")] = {
+                    "name": self.env._("%(terminal)s is offline", terminal=terminal.display_name),
+                    "terminal_id": terminal.id,
+                    "value": minutes,
+                    "message": self.env._(
+                        "No telemetry from terminal %(terminal)s since %(since)s UTC "
+                        "(%(minutes)s minutes).",
+                        terminal=terminal.display_name,
+                        since=terminal.last_seen,
+                        minutes=minutes,
+                    ),
+                }  # fmt: skip
+        return conditions
+
+    def _conditions_obstruction(self, rule, lines, today, now):
+        conditions = {}
+        for terminal in lines.terminal_ids.filtered("active"):
+            if terminal.obstruction_percent >= rule.threshold:
+                conditions[(terminal.service_line_id.id, f"obstruction:{terminal.id}:{today}")] = {
+                    "name": self.env._("%(terminal)s is obstructed", terminal=terminal.display_name),
+                    "terminal_id": terminal.id,
+                    "value": terminal.obstruction_percent,
+                    "message": self.env._(
+                        "Terminal %(terminal)s is obstructed %(pct).1f%% of the time: check for "
+                        "trees or buildings in its field of view.",
+                        terminal=terminal.display_name,
+                        pct=terminal.obstruction_percent,
+                    ),
+                }  # fmt: skip
+        return conditions
+
+    def _conditions_data_limit(self, rule, lines, today, now):
+        conditions = {}
+        for terminal in lines.terminal_ids.filtered("active_alerts"):
+            alerts = set(terminal.active_alerts.split(",")) & DATA_LIMIT_ALERTS
+            if alerts:
+                line = terminal.service_line_id
+                conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
+                    "name": self.env._("%(line)s reached its data limit", line=line.display_name),
+                    "terminal_id": terminal.id,
+                    "message": self.env._(
+                        "Starlink reports %(alerts)s on terminal %(terminal)s.",
+                        alerts=", ".join(sorted(alerts)),
+                        terminal=terminal.display_name,
+                    ),
+                }
+        return conditions
+
+    def _conditions_plan_end(self, rule, lines, today, now):
+        conditions = {}
+        horizon = today + timedelta(days=int(rule.threshold))
+        for line in lines.filtered(lambda l: l.date_end and today <= l.date_end <= horizon):
+            conditions[(line.id, f"end:{line.date_end}")] = {
+                "name": self.env._("%(line)s ends on %(date)s", line=line.display_name,
+                                   date=line.date_end),
+                "value": (line.date_end - today).days,
+                "message": self.env._(
+                    "The service of %(line)s ends on %(date)s. Renew it to keep the terminal "
+                    "online.", line=line.display_name, date=line.date_end,
+                ),
+            }  # fmt: skip
+        return conditions
+
+    def _conditions_anomaly(self, rule, lines, today, now):
+        anomalies = self.env["starlink.usage.daily"]._usage_anomalies(
+            lines, today, threshold=rule.threshold
+        )
+        conditions = {}
+        for line_id, day, value, z_score, median in anomalies:
+            line = self.env["starlink.service.line"].browse(line_id)
+            conditions[(line_id, f"day:{day}")] = {
+                "name": self.env._("Unusual usage on %(line)s on %(day)s",
+                                   line=line.display_name, day=day),
+                "value": z_score,
+                "message": self.env._(
+                    "%(value).1f GB used on %(day)s against a usual %(median).1f GB "
+                    "(robust z-score %(z).1f).", value=value, day=day, median=median, z=z_score,
+                ),
+            }  # fmt: skip
+        return conditions
+
+    # ------------------------------------------------------------------ notifications
+
+    def _notify(self):
+        """Tell staff (activity + chatter) and the client (mail) about new alerts."""
+        for alert in self:
+            rule, line = alert.rule_id, alert.service_line_id
+            if rule.notify_staff:
+                alert._notify_staff()
+            if rule.notify_client and alert._client_wants_mail():
+                template = rule.mail_template_id or self.env.ref(
+                    "starlink_telemetry.mail_template_starlink_alert"
+                )
+                template.send_mail(alert.id, email_layout_xmlid="mail.mail_notification_light")
+                alert.client_mailed = True
+            _logger.info("Starlink alert opened: %s (%s)", alert.name, line.service_line_number)
+
+    def _notify_staff(self):
+        self.ensure_one()
+        line = self.service_line_id
+        user = (
+            self.rule_id.responsible_id
+            or line.partner_id.user_id
+            or self.rule_id.create_uid
+            or self.env.user
+        )
+        line.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.name,
+            note=self.message,
+            user_id=user.id,
+        )
+        line.message_post(body=self.message, subject=self.name, subtype_xmlid="mail.mt_note")
+
+    def _client_wants_mail(self):
+        self.ensure_one()
+        client = self.partner_id.commercial_partner_id
+        return bool(
+            client
+            and client.starlink_alert_mail
+            and self.rule_id not in client.starlink_muted_rule_ids
+            and self._mail_recipients()
+        )
+
+    def _mail_recipients(self):
+        """Who receives the client mail: the line's client contact, or its company."""
+        self.ensure_one()
+        partner = self.partner_id
+        return partner if partner.email else partner.commercial_partner_id.filtered("email")
+
+    def action_resolve(self):
+        self.filtered(lambda a: a.state == "open").write(
+            {"state": "resolved", "date_resolved": fields.Datetime.now()}
+        )
