@@ -90,5 +90,6 @@ class StarlinkUsageDaily(models.Model):
         """ % {"uid": int(self.env.uid)}
         execute_values(self.env.cr._obj, query, rows, page_size=page_size)
         self.invalidate_model()
-        self.env["starlink.service.line"].invalidate_model(["usage_ids"])
+        # Cycle usage and anything else computed from the usage must be read again.
+        self.env["starlink.service.line"].invalidate_model()
         return len(rows)

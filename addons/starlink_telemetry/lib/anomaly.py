@@ -18,15 +18,20 @@ import pandas as pd
 from .forecast import DAY, nanmedian_rows, to_days
 
 MAD_TO_SIGMA = 1.4826
+# Consistency factors of the MAD around the medians of g values (g = weeks in the window;
+# normal data, simulated): a median of few values sits closer to them than the true centre.
+WEEKDAY_MAD_FACTOR = {2: 1.35, 3: 1.98, 4: 1.38, 5: 1.35, 6: 1.27, 7: 1.21, 8: 1.19}
 CHUNK_CELLS = 4_000_000  # window cells handled at once (memory bound)
 
 
-def robust_scores(values, window_weeks=4, weekly=True, min_scale_ratio=0.1, min_scale_gb=0.1):
+def robust_scores(values, window_weeks=8, weekly=True, min_scale_ratio=0.1, min_scale_gb=0.1):
     """``(z, median, scale, known)`` of every cell of ``values`` ``(lines, days)``.
 
     ``known``: number of known days in each cell's trailing window of ``7 * window_weeks``
-    days. ``z`` is NaN where the value or the baseline is unknown.
+    days (``window_weeks >= 2``). ``z`` is NaN where the value or the baseline is unknown.
     """
+    if window_weeks < 2:
+        raise ValueError("window_weeks must be at least 2")
     lines, days = values.shape
     width = 7 * window_weeks
     padded = np.concatenate([np.full((lines, width), np.nan), values], axis=1)
@@ -38,11 +43,15 @@ def robust_scores(values, window_weeks=4, weekly=True, min_scale_ratio=0.1, min_
     for first in range(0, days, step):
         part = slice(first, min(first + step, days))
         median[:, part], mad[:, part] = _baseline(windows[:, part], weekly)
-    scale = np.maximum(
-        MAD_TO_SIGMA * mad, np.maximum(min_scale_ratio * np.abs(median), min_scale_gb)
-    )
-    z = (values - median) / scale
     known = np.isfinite(windows).sum(axis=2)
+    if weekly:  # by the known weeks of each window (fewer at the start of a history)
+        factors = [
+            WEEKDAY_MAD_FACTOR.get(g, 1.0 + 1.3 / max(g, 1)) for g in range(window_weeks + 1)
+        ]
+        mad = mad * np.asarray(factors)[np.rint(known / 7.0).astype(int)]
+    floor = np.maximum(min_scale_ratio * np.abs(median), min_scale_gb)
+    scale = np.maximum(MAD_TO_SIGMA * mad, floor)
+    z = (values - median) / scale
     return z, median, scale, known
 
 
@@ -63,8 +72,8 @@ def detect_anomalies(
     usage,
     threshold=4.0,
     since=None,
-    window_weeks=4,
-    min_history=14,
+    window_weeks=8,
+    min_history=21,
     weekly=True,
     direction="both",
     min_scale_ratio=0.1,

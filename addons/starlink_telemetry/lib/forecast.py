@@ -40,12 +40,13 @@ MAX_CYCLE_DAYS = 31
 
 # --------------------------------------------------------------------------- dates and cycles
 def to_days(values):
-    """Dates (``date``, ``datetime``, strings, ``datetime64``) as ``datetime64[D]``."""
-    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
-        return values.astype("datetime64[D]")
+    """Dates (``date``, ``datetime``, ISO strings, ``datetime64``) as ``datetime64[D]``."""
     if np.ndim(values) == 0:
         return np.datetime64(pd.Timestamp(values).date(), "D")
-    return pd.to_datetime(pd.Series(list(values))).to_numpy().astype("datetime64[D]")
+    array = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
+    if array.dtype.kind != "M":
+        array = pd.to_datetime(pd.Series(array)).to_numpy()
+    return array.astype("datetime64[D]")
 
 
 def month_anchor(months, billing_day):
@@ -226,7 +227,7 @@ def trend_weekly(values, cut, start, horizon):
 
     Each line is scaled by its mean; unknown days get zero weight. The weighted normal
     equations of all lines are built with two matrix products on a shared design matrix and
-    solved in one batched ``numpy.linalg.solve``; a second solve shrinks the slope (ridge =
+    solved for all lines at once (:func:`solve_spd`); a second solve shrinks the slope (ridge =
     the line's residual variance over the prior variance of a slope, :data:`TREND_PRIOR`),
     so noisy lines keep a nearly flat trend and clean trends are followed.
     Lines with fewer than 21 known days fall back to :func:`seasonal_naive`.
@@ -245,14 +246,30 @@ def trend_weekly(values, cut, start, horizon):
     gram = (known.astype(float) @ outer).reshape(len(cut), params, params)
     diagonal = np.arange(params)
     gram[:, diagonal, diagonal] += 1e-6  # keeps weekdays without data solvable
-    rhs = (target @ past)[:, :, None]
-    beta = np.linalg.solve(gram, rhs)[:, :, 0]
+    rhs = target @ past
+    beta = solve_spd(gram, rhs)
     residual = np.where(known, target - beta @ past.T, 0.0)
     noise = (residual**2).sum(axis=1) / np.maximum(known.sum(axis=1) - params, 1)
     gram[:, 1, 1] += noise / TREND_PRIOR**2  # ridge on the slope: noise / prior variance
-    beta = np.linalg.solve(gram, rhs)[:, :, 0]
+    beta = solve_spd(gram, rhs)
     forecast = np.clip(beta @ future.T, 0.0, None) * scale[:, None]
     return np.where(fit[:, None], forecast, seasonal_naive(values, cut, start, horizon))
+
+
+def solve_spd(matrices, rhs):
+    """Solve ``matrices[i] @ x[i] = rhs[i]`` for a stack of small symmetric positive definite
+    matrices: Gaussian elimination vectorised across the stack (a loop over the 8 columns),
+    much faster than ``numpy.linalg.solve`` on thousands of 8 x 8 systems."""
+    a, b = matrices.copy(), rhs.copy()
+    size = a.shape[-1]
+    for k in range(size - 1):
+        factor = a[:, k + 1 :, k] / a[:, k, k, None]
+        a[:, k + 1 :, k:] -= factor[:, :, None] * a[:, None, k, k:]
+        b[:, k + 1 :] -= factor * b[:, k, None]
+    x = np.empty_like(b)
+    for k in range(size - 1, -1, -1):
+        x[:, k] = (b[:, k] - (a[:, k, k + 1 :] * x[:, k + 1 :]).sum(axis=1)) / a[:, k, k]
+    return x
 
 
 METHOD_FUNCTIONS = {
@@ -533,4 +550,4 @@ def _limit_dates(values, cut, start, known, daily, current, limit, days):
     future_day = days[np.argmax(future, axis=1)]
     result = np.where(past.any(axis=1), past_day, future_day)
     crossed = (limit > 0) & (past.any(axis=1) | future.any(axis=1))
-    return pd.to_datetime(np.where(crossed, result, np.datetime64("NaT")))
+    return np.where(crossed, result, np.datetime64("NaT"))

@@ -16,16 +16,25 @@ def _nice_max(value):
     return 10 * magnitude
 
 
-def line_chart(labels, series, width=640, height=220, unit="", title=""):
+def line_chart(
+    labels, series, width=640, height=220, unit="", title="", bands=(), levels=()
+):
     """Return an SVG document drawing ``series`` against ``labels``.
 
     ``series`` is a list of ``(name, values)``; a value of ``None`` leaves a gap (no sample).
     ``labels`` are the x-axis texts, one per value; only a handful are printed.
+    ``bands`` are ``(lower values, upper values)`` shaded behind the series (e.g. a forecast
+    interval); ``levels`` are ``(name, value)`` horizontal dashed lines (e.g. a data limit).
     """
     left, right, top, bottom = 48, 12, 24 if title else 10, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     count = max((len(values) for _name, values in series), default=0)
-    peak = max((v for _name, values in series for v in values if v is not None), default=0)
+    peak = max(
+        [v for _name, values in series for v in values if v is not None]
+        + [v for _lower, upper in bands for v in upper if v is not None]
+        + [value for _name, value in levels],
+        default=0,
+    )
     y_max = _nice_max(peak)
 
     def x_at(index):
@@ -57,6 +66,19 @@ def line_chart(labels, series, width=640, height=220, unit="", title=""):
                 f'<text x="{x_at(index):.1f}" y="{height - bottom + 14}" text-anchor="middle" '
                 f'fill="#666">{escape(str(labels[index]))}</text>'
             )
+    for lower, upper in bands:
+        points = [(i, lo, hi) for i, (lo, hi) in enumerate(zip(lower, upper)) if lo is not None]
+        if points:
+            outline = [f"{x_at(i):.1f},{y_at(hi):.1f}" for i, _lo, hi in points]
+            outline += [f"{x_at(i):.1f},{y_at(lo):.1f}" for i, lo, _hi in reversed(points)]
+            parts.append(f'<polygon points="{" ".join(outline)}" fill="#1f77b4" opacity="0.15"/>')
+    for name, value in levels:
+        y = y_at(value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#d62728" '
+            f'stroke-dasharray="4,3"/><text x="{width - right}" y="{y - 3:.1f}" '
+            f'text-anchor="end" fill="#d62728">{escape(name)}</text>'
+        )
     for number, (name, values) in enumerate(series):
         color = PALETTE[number % len(PALETTE)]
         for segment in _segments(values):

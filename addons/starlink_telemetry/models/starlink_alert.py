@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .starlink_alert_rule import RULE_TYPES
 
 _logger = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ class StarlinkAlert(models.Model):
 
     name = fields.Char(required=True, readonly=True)
     rule_id = fields.Many2one("starlink.alert.rule", required=True, ondelete="cascade", index=True)
-    rule_type = fields.Selection(RULE_TYPES, related="rule_id.rule_type", store=True)
+    rule_type = fields.Selection(related="rule_id.rule_type", store=True)
     severity = fields.Selection(related="rule_id.severity", store=True)
     client_visible = fields.Boolean(related="rule_id.notify_client", store=True)
     service_line_id = fields.Many2one(
@@ -74,7 +73,7 @@ class StarlinkAlert(models.Model):
             watched = lines.filtered(rule._applies_to)
             evaluator = getattr(self, f"_conditions_{rule.rule_type}")
             created |= self._apply_conditions(rule, evaluator(rule, watched, today, now), now)
-        created._notify()
+        created.with_context(starlink_date=today)._notify()
         return created
 
     def _apply_conditions(self, rule, conditions, now):
@@ -254,7 +253,10 @@ class StarlinkAlert(models.Model):
     # ------------------------------------------------------------------ notifications
 
     def _notify(self):
-        """Tell staff (activity + chatter) and the client (mail) about new alerts."""
+        """Tell staff (activity + chatter) and the client (mail) about new alerts.
+
+        The mail shows the line's cycle figures as of ``starlink_date`` in the context.
+        """
         for alert in self:
             rule, line = alert.rule_id, alert.service_line_id
             if rule.notify_staff:

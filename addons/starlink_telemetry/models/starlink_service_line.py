@@ -1,6 +1,14 @@
 import logging
+from datetime import timedelta
+
+import pandas as pd
+from markupsafe import Markup
+from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
+
+from ..lib.forecast import forecast_usage, pivot_usage
+from ..lib.svg_chart import line_chart
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +39,9 @@ class StarlinkServiceLine(models.Model):
     forecast_over_limit = fields.Boolean(
         string="Projected Over Limit", readonly=True, index=True,
     )  # fmt: skip
+    forecast_chart = fields.Html(
+        string="Actual vs Forecast", compute="_compute_forecast_chart", sanitize=False
+    )
     alert_ids = fields.One2many("starlink.alert", "service_line_id", string="Alerts")
     open_alert_count = fields.Integer(compute="_compute_open_alert_count")
 
@@ -155,6 +166,124 @@ class StarlinkServiceLine(models.Model):
             return next((pid for key, pid in keys if text.startswith(key)), False)
 
         return match
+
+    @api.depends("forecast_ids", "usage_ids", "billing_day")
+    @api.depends_context("starlink_date")
+    def _compute_forecast_chart(self):
+        for line in self:
+            line.forecast_chart = line._forecast_chart_svg() if line.forecast_date else False
+
+    def _forecast_chart_svg(self):
+        """Cumulative usage of the current cycle: actual, then forecast with its band."""
+        self.ensure_one()
+        start, end = self.cycle_start_date, self.cycle_end_date
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        actual = {u.date: u.billable_gb for u in self.usage_ids if start <= u.date <= end}
+        forecast = {f.date: f for f in self.forecast_ids if f.cycle == "current"}
+        last_actual = max(actual, default=None)
+        total, actual_line = 0.0, []
+        for day in days:
+            if last_actual and day <= last_actual:
+                total += actual.get(day, 0.0)
+                actual_line.append(round(total, 2))
+            else:
+                actual_line.append(None)
+        predicted, lower, upper = [], [], []
+        p = lo = hi = total
+        for day, value in zip(days, actual_line):
+            row = forecast.get(day)
+            if row:
+                p, lo, hi = p + row.predicted_gb, lo + row.lower_gb, hi + row.upper_gb
+            if row or (value is not None and day == last_actual):
+                predicted.append(round(p, 2))
+                lower.append(round(lo, 2))
+                upper.append(round(hi, 2))
+            else:
+                predicted.append(None)
+                lower.append(None)
+                upper.append(None)
+        levels = [(self.env._("Limit"), self.data_limit_gb)] if self.data_limit_gb else []
+        return Markup(
+            line_chart(
+                [day.strftime("%d %b") for day in days],
+                [(self.env._("Actual"), actual_line), (self.env._("Forecast"), predicted)],
+                bands=[(lower, upper)],
+                levels=levels,
+                title=self.env._("Cycle usage (GB)"),
+                height=240,
+            )
+        )
+
+    # ------------------------------------------------------------------ forecasts
+
+    @api.model
+    def _cron_refresh_forecasts(self, today=None):
+        lines = self.search([("state", "in", ("active", "suspended"))])
+        return lines._refresh_forecasts(today)
+
+    def _refresh_forecasts(self, today=None, history_days=180):
+        """Forecast every line of ``self`` at once and store the results.
+
+        One vectorised run (``lib.forecast``) over all lines: daily forecasts replace the
+        previous ones, the cycle totals land on the lines. Returns the number of lines.
+        """
+        today = today or fields.Date.context_today(self)
+        lines = self.with_context(starlink_date=today).filtered(
+            lambda l: 1 <= l.billing_day <= 31
+        )
+        if not lines:
+            return 0
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT service_line_id, date, billable_gb FROM starlink_usage_daily
+                WHERE service_line_id = ANY(%s) AND date >= %s AND date < %s""",
+            (lines.ids, today - timedelta(days=history_days), today),
+        )
+        frame = pd.DataFrame(self.env.cr.fetchall(), columns=["line_id", "date", "gb"])
+        with_history = set(frame["line_id"])
+        lines = lines.filtered(lambda l: l.id in with_history)
+        if not lines:
+            return 0
+        usage = pivot_usage(
+            frame, line_ids=lines.ids, first_day=today - timedelta(days=history_days),
+            last_day=today - timedelta(days=1),
+        )  # fmt: skip
+        result = forecast_usage(
+            usage,
+            cycle_start=[line.cycle_start_date for line in lines],
+            cycle_end=[line.cycle_end_date for line in lines],
+            billing_day=lines.mapped("billing_day"),
+            limit_gb=lines.mapped("data_limit_gb"),
+            today=today,
+        )
+        self.env["starlink.usage.forecast"]._replace(
+            lines.ids,
+            [
+                (r["line_id"], r["date"], r["cycle"], r["predicted_gb"], r["lower_gb"],
+                 r["upper_gb"], r["method"], r["model_version"],
+                 100 * (r["backtest_mape"] or 0.0))
+                for r in result.daily_records()
+            ],
+        )  # fmt: skip
+        execute_values(
+            self.env.cr._obj,
+            """UPDATE starlink_service_line l SET forecast_date = v.today::date,
+                      forecast_total_gb = v.total, forecast_lower_gb = v.lower,
+                      forecast_upper_gb = v.upper, forecast_method = v.method,
+                      forecast_mape = v.mape, forecast_limit_date = v.limit_date::date,
+                      forecast_overage_gb = v.overage, forecast_over_limit = v.over
+                 FROM (VALUES %s) AS v(id, today, total, lower, upper, method, mape,
+                                       limit_date, overage, over)
+                WHERE l.id = v.id""",
+            [
+                (r["line_id"], today, r["predicted_total"], r["lower_total"], r["upper_total"],
+                 r["method"], 100 * (r["backtest_mape"] or 0.0), r["limit_date"],
+                 r["overage_gb"], bool(r["limit_gb"]) and r["predicted_total"] > r["limit_gb"])
+                for r in result.line_records()
+            ],
+        )  # fmt: skip
+        self.invalidate_model()
+        return len(lines)
 
     def _compute_open_alert_count(self):
         counts = dict(

@@ -4,3 +4,5 @@ from . import test_telemetry_stream
 from . import test_faults
 from . import test_telemetry_store
 from . import test_terminal_health
+from . import test_alerts
+from . import test_forecast

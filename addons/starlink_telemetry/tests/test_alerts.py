@@ -1,0 +1,211 @@
+from datetime import date, datetime, timedelta
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+TODAY = date(2026, 5, 20)
+NOW = datetime(2026, 5, 20, 12, 0, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestAlerts(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["starlink.alert.rule"].search([]).active = False
+        cls.Alert = cls.env["starlink.alert"]
+        cls.plan = cls.env["product.product"].create(
+            {"name": "100 GB", "type": "service", "is_starlink_plan": True,
+             "starlink_data_limit_gb": 100, "starlink_overage_price_gb": 2.0, "list_price": 50}
+        )  # fmt: skip
+        cls.big_plan = cls.env["product.product"].create(
+            {"name": "1 TB", "type": "service", "is_starlink_plan": True,
+             "starlink_data_limit_gb": 1024, "list_price": 120}
+        )  # fmt: skip
+        cls.account = cls.env["starlink.account"].create({"name": "A", "account_number": "ACC-AL"})
+        cls.client = cls.env["res.partner"].create(
+            {"name": "Alert Client", "is_company": True, "email": "client@example.com",
+             "lang": "en_US"}
+        )  # fmt: skip
+        cls.line = cls.env["starlink.service.line"].create(
+            {"service_line_number": "AST-AL-1", "nickname": "Farm", "account_id": cls.account.id,
+             "partner_id": cls.client.id, "product_id": cls.plan.id, "billing_day": 1,
+             "state": "active"}
+        )  # fmt: skip
+        cls.rule_80 = cls._rule("usage", 80)
+        cls.rule_90 = cls._rule("usage", 90)
+
+    @classmethod
+    def _rule(cls, rule_type, threshold, **values):
+        return cls.env["starlink.alert.rule"].create(
+            {"name": f"{rule_type} {threshold}", "rule_type": rule_type,
+             "threshold": threshold, "company_id": False, **values}
+        )  # fmt: skip
+
+    def _use(self, gb, day=date(2026, 5, 2)):
+        self.env["starlink.usage.daily"]._upsert([(self.line.id, day, 0.0, 0.0, gb, 0.0)])
+
+    def _evaluate(self, today=TODAY, now=NOW):
+        return self.Alert._cron_evaluate(today=today, now=now)
+
+    def _alerts(self, rule):
+        return self.Alert.search([("rule_id", "=", rule.id)])
+
+    def _mails(self, alerts):
+        return self.env["mail.mail"].search(
+            [("model", "=", "starlink.alert"), ("res_id", "in", alerts.ids)]
+        )
+
+    def test_threshold_boundaries(self):
+        self._use(79.99)
+        self.assertFalse(self._evaluate())
+        self._use(80.0)
+        created = self._evaluate()
+        self.assertEqual(created.rule_id, self.rule_80)
+        self.assertEqual(created.key, "cycle:2026-05-01")
+        self.assertAlmostEqual(created.value, 80.0)
+        self._use(90.0)
+        self.assertEqual(self._evaluate().rule_id, self.rule_90)
+
+    def test_one_alert_per_rule_line_and_cycle(self):
+        self._use(85.0)
+        self._evaluate()
+        self._use(88.0)
+        self.assertFalse(self._evaluate(), "no second alert in the same cycle")
+        alert = self._alerts(self.rule_80)
+        self.assertEqual(len(alert), 1)
+        self.assertAlmostEqual(alert.value, 88.0)
+        self.assertEqual(len(self._mails(alert)), 1, "the client is mailed once")
+
+    def test_resolves_when_condition_clears_and_new_cycle_alerts_again(self):
+        self._use(85.0)
+        self._evaluate()
+        alert = self._alerts(self.rule_80)
+        self.line.product_id = self.big_plan  # upgraded: 85 GB is 8% of 1 TB
+        self._evaluate()
+        self.assertEqual(alert.state, "resolved")
+        self.assertEqual(alert.date_resolved, NOW)
+        self.line.product_id = self.plan
+        self.assertFalse(self._evaluate(), "reopened, not created again")
+        self.assertEqual(alert.state, "open")
+        # Next cycle: the old cycle's alert resolves; a new one opens when crossing again.
+        self._use(81.0, day=date(2026, 6, 3))
+        created = self._evaluate(today=date(2026, 6, 5))
+        self.assertEqual(alert.state, "resolved")
+        self.assertEqual(created.key, "cycle:2026-06-01")
+
+    def test_client_mail_content(self):
+        self._use(92.5)
+        alerts = self._evaluate()
+        mail = self._mails(alerts.filtered(lambda a: a.rule_id == self.rule_90))
+        self.assertEqual(len(mail), 1)
+        self.assertIn(self.client, mail.recipient_ids)
+        self.assertIn("92%", mail.subject + mail.body_html)
+        self.assertIn("92.5 GB of 100 GB", mail.body_html)
+        self.assertIn("AST-AL-1", mail.body_html)
+        self.assertIn("12 days left", mail.body_html)
+        self.assertTrue(alerts.mapped("client_mailed"))
+
+    def test_staff_get_an_activity_and_a_note(self):
+        self._use(80.0)
+        alert = self._evaluate()
+        activity = self.line.activity_ids.filtered(lambda a: a.summary == alert.name)
+        self.assertEqual(len(activity), 1)
+        self.assertTrue(any(alert.message in str(m.body) for m in self.line.message_ids))
+
+    def test_preferences_mail_off_and_muted_rule(self):
+        self.client.starlink_alert_mail = False
+        self._use(95.0)
+        alerts = self._evaluate()
+        self.assertEqual(len(alerts), 2)
+        self.assertFalse(self._mails(alerts))
+        self.assertTrue(self.line.activity_ids, "staff are still told")
+        self.client.starlink_alert_mail = True
+        self.client.starlink_muted_rule_ids = self.rule_90
+        rule_100 = self._rule("usage", 95)
+        created = self._evaluate()
+        self.assertEqual(created.rule_id, rule_100)
+        self.assertEqual(len(self._mails(created)), 1)
+        self._use(99.0)
+        self.assertFalse(self._mails(self._alerts(self.rule_90)), "muted rule: never mailed")
+
+    def test_rule_scope_by_plan(self):
+        scoped = self._rule("usage", 50, product_ids=[(6, 0, self.big_plan.ids)])
+        self._use(60.0)
+        self._evaluate()
+        self.assertFalse(self._alerts(scoped))
+
+    def test_capacity_warning_with_projected_date_and_cheaper_plan(self):
+        rule = self._rule("capacity", 100)
+        self._use(40.0)
+        self.line.write(
+            {"forecast_date": TODAY, "forecast_total_gb": 160.0,
+             "forecast_limit_date": date(2026, 5, 27)}
+        )  # fmt: skip
+        alert = self._evaluate()
+        self.assertEqual(alert.rule_id, rule)
+        self.assertEqual(alert.projected_date, date(2026, 5, 27))
+        # 50 + 60 GB x 2 = 170 of overage cost against 120 for the 1 TB plan.
+        self.assertEqual(alert.suggested_product_id, self.big_plan)
+        self.assertIn("1 TB", alert.message)
+        self.line.forecast_total_gb = 90.0
+        self._evaluate()
+        self.assertEqual(alert.state, "resolved")
+
+    def test_no_cheaper_plan_when_overage_is_small(self):
+        self.assertFalse(self.line._cheaper_plan_for(110.0))  # 50 + 20 < 120
+        self.assertEqual(self.line._cheaper_plan_for(200.0), self.big_plan)
+
+    def test_outage_episodes(self):
+        rule = self._rule("outage", 30)
+        terminal = self.env["starlink.terminal"].create(
+            {"user_terminal_id": "ut-al-1", "service_line_id": self.line.id,
+             "last_seen": NOW - timedelta(minutes=29)}
+        )  # fmt: skip
+        self.assertFalse(self._evaluate())
+        terminal.last_seen = NOW - timedelta(minutes=45)
+        first = self._evaluate()
+        self.assertEqual(first.rule_id, rule)
+        self.assertEqual(first.terminal_id, terminal)
+        terminal.last_seen = NOW
+        self._evaluate()
+        self.assertEqual(first.state, "resolved")
+        terminal.last_seen = NOW - timedelta(hours=2)
+        second = self._evaluate()
+        self.assertTrue(second)
+        self.assertNotEqual(second, first, "a new outage is a new alert")
+
+    def test_obstruction_and_data_limit_alerts(self):
+        self._rule("obstruction", 10)
+        self._rule("data_limit", 0)
+        self.env["starlink.terminal"].create(
+            {"user_terminal_id": "ut-al-2", "service_line_id": self.line.id,
+             "obstruction_percent": 12.5, "active_alerts": "data_overage_rate_limited"}
+        )  # fmt: skip
+        types = set(self._evaluate().mapped("rule_type"))
+        self.assertEqual(types, {"obstruction", "data_limit"})
+
+    def test_plan_end_approaching(self):
+        rule = self._rule("plan_end", 14)
+        self.line.date_end = TODAY + timedelta(days=15)
+        self.assertFalse(self._evaluate())
+        self.line.date_end = TODAY + timedelta(days=14)
+        self.assertEqual(self._evaluate().rule_id, rule)
+
+    def test_portal_client_sees_own_client_alerts_only(self):
+        staff_only = self._rule("usage", 70, notify_client=False)
+        self._use(85.0)
+        self._evaluate()
+        other = self.env["res.partner"].create({"name": "Other", "is_company": True})
+        other_line = self.line.copy({"service_line_number": "AST-AL-2", "partner_id": other.id})
+        self.env["starlink.usage.daily"]._upsert([(other_line.id, date(2026, 5, 3), 0, 0, 85, 0)])
+        self._evaluate()
+        contact = self.env["res.partner"].create({"name": "C", "parent_id": self.client.id})
+        portal = new_test_user(self.env, "alert_portal", groups="base.group_portal",
+                               partner_id=contact.id)  # fmt: skip
+        visible = self.Alert.with_user(portal).search([])
+        self.assertEqual(visible.service_line_id, self.line)
+        self.assertNotIn(staff_only, visible.rule_id)
+        hidden = self._alerts(staff_only).filtered(lambda a: a.service_line_id == self.line)
+        with self.assertRaises(AccessError):
+            hidden.with_user(portal).read(["name"])
