@@ -5,7 +5,8 @@ with SIMULATORS="<account number>=<base url>,..." in the environment. For each d
 its API URLs and credentials point at its simulator, its active and suspended demo lines
 (in creation order) take the numbers of the simulator's service lines, their terminals the
 simulator's terminal ids and kit serials (their stock serials are renamed to match), then a
-first synchronisation runs. From then on the scheduled actions keep the demo alive.
+first synchronisation runs, then the forecasts and the alert rules. From then on the
+scheduled actions keep the demo alive.
 """
 
 import logging
@@ -79,6 +80,11 @@ def main():
     env["starlink.telemetry.hourly"]._rollup(  # noqa: F821 - odoo shell
         env["starlink.telemetry.sample"]._oldest_accepted()  # noqa: F821 - odoo shell
     )
+    # No mail server in the demo: mails stay in the outgoing queue (Settings > Technical >
+    # Emails) until one is configured and the queue's scheduled action is switched back on.
+    env.ref("mail.ir_cron_mail_scheduler_action").active = False  # noqa: F821 - odoo shell
+    env["starlink.service.line"]._cron_refresh_forecasts()  # noqa: F821 - odoo shell
+    env["starlink.alert"]._cron_evaluate()  # noqa: F821 - odoo shell
     params.set_param("starlink.demo_simulator_linked", "1")
     env.cr.commit()  # noqa: F821 - odoo shell
 

@@ -123,6 +123,23 @@ def test_limit_crossing_date_and_overage():
     assert pd.isna(never.limit_date) and never.overage_gb == 0.0
 
 
+def test_explicit_cycles_and_series_arguments():
+    rng = np.random.default_rng(2)
+    usage = matrix(rng.gamma(4.0, 2.0, size=(3, DAYS)))
+    by_day = forecast_usage(usage, billing_day=[1, 10, 20], limit_gb=[50, 0, 80], today=TODAY)
+    ids = usage.line_ids[::-1]  # a Series is matched on the line id, not on its order
+    explicit = forecast_usage(
+        usage,
+        cycle_start=pd.Series(pd.to_datetime(["2026-04-20", "2026-05-10", "2026-05-01"]), ids),
+        cycle_end=pd.Series(pd.to_datetime(["2026-05-19", "2026-06-09", "2026-05-31"]), ids),
+        limit_gb=pd.Series([80.0, 0.0, 50.0], ids),
+        today=TODAY,
+    )
+    pd.testing.assert_frame_equal(by_day.lines, explicit.lines)
+    assert list(by_day.lines.cycle_end.dt.day) == [31, 9, 19]
+    assert list(by_day.lines.next_cycle_end.dt.day) == [30, 9, 19]
+
+
 def test_unlimited_plan_never_crosses():
     result = forecast_usage(matrix([np.full(DAYS, 50.0)]), billing_day=1, limit_gb=0, today=TODAY)
     row = line(result)
@@ -144,6 +161,13 @@ def test_short_and_empty_histories_fall_back():
     assert second.predicted_total == pytest.approx(31 * 8.0)
     assert empty.predicted_total == 0.0 and empty.upper_total == 0.0
     assert np.isfinite(result.daily[["predicted_gb", "lower_gb", "upper_gb"]].to_numpy()).all()
+
+
+def test_no_lines_gives_empty_results():
+    empty = UsageMatrix(np.array([], dtype=int), FIRST, np.zeros((0, DAYS)))
+    result = forecast_usage(empty, billing_day=1, today=TODAY)
+    assert result.lines.empty and result.daily.empty
+    assert result.line_records() == [] and result.daily_records() == []
 
 
 def test_missing_days_are_ignored_when_unknown():

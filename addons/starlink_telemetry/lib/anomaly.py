@@ -1,11 +1,11 @@
 """Daily usage anomalies: robust z-scores per line, vectorised across lines (no Odoo import).
 
-Each day of each line is compared with the line's trailing window (the days before it, the
-day itself excluded): ``z = (value - median) / scale`` with ``scale = 1.4826 * MAD``, the
-median absolute deviation. With ``weekly=True`` (default) the median is that of the same
-weekday in the window and the MAD that of every day around its own weekday's median, so a
-normal weekly pattern (quiet weekdays, busy weekends) is not an anomaly; ``weekly=False``
-uses the plain median and MAD of the window.
+Each day of each line is compared with the line's trailing window (default 8 weeks of the
+days before it, the day itself excluded): ``z = (value - median) / scale`` with
+``scale = 1.4826 * MAD``, the median absolute deviation. With ``weekly=True`` (default) the
+median is that of the same weekday in the window and the MAD that of every day around its own
+weekday's median (times a small-sample consistency factor), so a normal weekly pattern (quiet
+weekdays, busy weekends) is not an anomaly; ``weekly=False`` uses the plain median and MAD.
 
 The scale has a floor (``min_scale_ratio`` of the median, and ``min_scale_gb``): constant
 histories (MAD = 0) need no division by zero, and a tiny change on a very regular line is not

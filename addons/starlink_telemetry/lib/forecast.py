@@ -95,11 +95,6 @@ class UsageMatrix:
         """Date of the last column."""
         return self.first_day + (self.values.shape[1] - 1) * DAY
 
-    @property
-    def days(self):
-        """Date of every column (``datetime64[D]``)."""
-        return self.first_day + np.arange(self.values.shape[1]) * DAY
-
     def until(self, day):
         """The matrix cut after ``day`` (nothing after it is kept)."""
         stop = int((to_days(day) - self.first_day) // DAY) + 1
@@ -292,7 +287,7 @@ def predict(method, values, cut, start, horizon):
 def daily_spread(values, cut):
     """Robust standard deviation of a line's daily usage around its weekly profile."""
     profile, window = _weekly_profile(values, cut)
-    residual = np.abs(window - profile[:, None, :]).reshape(len(cut), -1)
+    residual = np.abs(window - profile[:, None, :]).reshape(len(cut), 7 * SEASONAL_WEEKS)
     correction = np.sqrt(SEASONAL_WEEKS / (SEASONAL_WEEKS - 1.0))
     return np.nan_to_num(1.4826 * correction * nanmedian_rows(residual))
 
@@ -339,15 +334,12 @@ def backtest(values, span, elapsed, cycle_start, billing_day, first_day, methods
         valid = span.complete(first, last) & (actual > 0)
         if not valid.any():
             continue
-        known = span.sum(first, cut)
+        known, actual = span.sum(first, cut), np.where(valid, actual, np.nan)
         in_cycle = np.arange(horizon.max())[None, :] < horizon[:, None]
         for position, method in enumerate(methods):
             daily = predict(method, values, cut, first, int(horizon.max()))
-            total = known + (daily * in_cycle).sum(axis=1)
-            errors[back - 1, position] = np.where(
-                valid, total / np.where(valid, actual, 1) - 1, np.nan
-            )
-        actuals[back - 1] = np.where(valid, actual, np.nan)
+            errors[back - 1, position] = (known + (daily * in_cycle).sum(axis=1)) / actual - 1
+        actuals[back - 1] = actual
     return errors, actuals
 
 
@@ -471,7 +463,7 @@ def forecast_usage(
     )  # fmt: skip
     chosen, mape = choose_methods(errors, methods)
     rows = np.arange(len(chosen))
-    horizon = int(max((next_end - as_of).max() // DAY, 1))
+    horizon = int(((next_end - as_of) // DAY).max(initial=1))
     daily = np.stack([predict(m, values, cut, start, horizon) for m in methods])[chosen, rows]
 
     days = as_of + (np.arange(horizon) + 1) * DAY

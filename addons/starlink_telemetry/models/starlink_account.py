@@ -25,6 +25,11 @@ class StarlinkAccount(models.Model):
     sync_status_ids = fields.One2many(
         "starlink.sync.status", "account_id", string="Synchronisation", readonly=True
     )
+    # Summaries of the per-stream statuses: computed, so that streams synchronised in
+    # parallel (one scheduled action each) never write the same account row.
+    last_sync_date = fields.Datetime(compute="_compute_last_sync", store=False)
+    last_sync_status = fields.Selection(compute="_compute_last_sync", store=False)
+    last_sync_message = fields.Text(compute="_compute_last_sync", store=False)
     client_match = fields.Selection(
         CLIENT_MATCH,
         string="Link New Lines To Clients",
@@ -58,6 +63,20 @@ class StarlinkAccount(models.Model):
             "The telemetry linger must be between 0 and 65000 ms.",
         ),
     ]
+
+    @api.depends("sync_status_ids.last_run", "sync_status_ids.state")
+    def _compute_last_sync(self):
+        rank = {"ok": 0, "warning": 1, "error": 2}
+        for account in self:
+            statuses = account.sync_status_ids.filtered("last_run")
+            worst = max(statuses.mapped("state"), key=lambda s: rank.get(s, 0), default=False)
+            account.last_sync_date = max(statuses.mapped("last_run"), default=False)
+            account.last_sync_status = worst
+            account.last_sync_message = "\n".join(
+                f"{dict(s._fields['stream'].selection)[s.stream]}: {s.message}"
+                for s in statuses
+                if s.state in ("warning", "error") and s.message
+            ) or False
 
     # ------------------------------------------------------------------ client
 
@@ -259,13 +278,6 @@ class StarlinkAccount(models.Model):
             self.env["starlink.sync.status"].create(
                 dict(values, account_id=self.id, stream=stream)
             )
-        self.write(
-            {
-                "last_sync_date": values["last_run"],
-                "last_sync_status": values["state"],
-                "last_sync_message": values.get("message") or False,
-            }
-        )
 
     @api.model
     def _commit(self):

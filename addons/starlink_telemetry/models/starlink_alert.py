@@ -113,9 +113,9 @@ class StarlinkAlert(models.Model):
             if line.cycle_usage_percent >= rule.threshold:
                 conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
                     "name": self.env._(
-                        "%(line)s used %(pct)s%% of its %(limit)s GB",
+                        "%(line)s passed %(threshold)s%% of its %(limit)s GB",
                         line=line.display_name,
-                        pct=round(line.cycle_usage_percent),
+                        threshold=round(rule.threshold),
                         limit=round(line.data_limit_gb),
                     ),
                     "value": line.cycle_usage_percent,
@@ -255,9 +255,10 @@ class StarlinkAlert(models.Model):
     def _notify(self):
         """Tell staff (activity + chatter) and the client (mail) about new alerts.
 
+        When a line passes several usage thresholds at once, only the highest one is told.
         The mail shows the line's cycle figures as of ``starlink_date`` in the context.
         """
-        for alert in self:
+        for alert in self._to_notify():
             rule, line = alert.rule_id, alert.service_line_id
             if rule.notify_staff:
                 alert._notify_staff()
@@ -268,6 +269,15 @@ class StarlinkAlert(models.Model):
                 template.send_mail(alert.id, email_layout_xmlid="mail.mail_notification_light")
                 alert.client_mailed = True
             _logger.info("Starlink alert opened: %s (%s)", alert.name, line.service_line_number)
+
+    def _to_notify(self):
+        usage = self.filtered(lambda a: a.rule_type == "usage")
+        highest = {}
+        for alert in usage:
+            known = highest.get(alert.service_line_id)
+            if not known or alert.threshold > known.threshold:
+                highest[alert.service_line_id] = alert
+        return (self - usage) | self.browse(alert.id for alert in highest.values())
 
     def _notify_staff(self):
         self.ensure_one()

@@ -135,7 +135,10 @@ class StarlinkServiceLine(models.Model):
         changed = {
             key: value
             for key, value in values.items()
-            if (self[key].id if isinstance(self[key], models.BaseModel) else self[key]) != value
+            if self[key]
+            != self._fields[key].convert_to_record(
+                self._fields[key].convert_to_cache(value, self), self
+            )
         }
         if changed:
             self.write(changed)

@@ -97,14 +97,18 @@ class TestAlerts(TransactionCase):
     def test_client_mail_content(self):
         self._use(92.5)
         alerts = self._evaluate()
-        mail = self._mails(alerts.filtered(lambda a: a.rule_id == self.rule_90))
+        self.assertEqual(len(alerts), 2)
+        # Both thresholds passed at once: one mail, for the highest.
+        mail = self._mails(alerts)
         self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.res_id, alerts.filtered(lambda a: a.rule_id == self.rule_90).id)
         self.assertIn(self.client, mail.recipient_ids)
-        self.assertIn("92%", mail.subject + mail.body_html)
+        self.assertIn("passed 90% of its 100 GB", mail.subject)
+        self.assertIn("(92%)", mail.body_html)
         self.assertIn("92.5 GB of 100 GB", mail.body_html)
         self.assertIn("AST-AL-1", mail.body_html)
         self.assertIn("12 days left", mail.body_html)
-        self.assertTrue(alerts.mapped("client_mailed"))
+        self.assertEqual(alerts.mapped("client_mailed").count(True), 1)
 
     def test_staff_get_an_activity_and_a_note(self):
         self._use(80.0)

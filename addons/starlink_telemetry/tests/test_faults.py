@@ -35,7 +35,9 @@ class TestFaults(StarlinkSimulatorCase):
         self.assertIn("503", status.message)
         # The other streams of the same account still ran.
         self.assertEqual(self.status("service_lines").state, "ok")
-        self.assertEqual(self.account.last_sync_status, "ok")
+        # The account's summary shows the worst stream, and which one failed.
+        self.assertEqual(self.account.last_sync_status, "error")
+        self.assertIn("Plans: ", self.account.last_sync_message)
 
     @mute_logger(MODELS_LOGGER)
     def test_bad_credentials_reported_without_the_secret(self):
