@@ -50,7 +50,9 @@ class ProductTemplate(models.Model):
                 )
             count += 1
         if errors:
-            _logger.warning("Starlink products of %s: %d skipped", account.display_name, len(errors))
+            _logger.warning(
+                "Starlink products of %s: %d skipped", account.display_name, len(errors)
+            )
         return count, len(errors), "; ".join(errors[:5])
 
     @api.model

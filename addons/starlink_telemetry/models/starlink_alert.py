@@ -3,7 +3,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-
 _logger = logging.getLogger(__name__)
 
 DATA_LIMIT_ALERTS = {"disabled_data_usage_exceeded_quota", "data_overage_rate_limited"}
@@ -133,9 +132,12 @@ class StarlinkAlert(models.Model):
 
     def _conditions_capacity(self, rule, lines, today, now):
         conditions = {}
-        for line in lines.filtered(lambda l: l.data_limit_gb and l.forecast_total_gb):
+        for line in lines.filtered(lambda line: line.data_limit_gb and line.forecast_total_gb):
             limit = line.data_limit_gb
-            if line.cycle_usage_gb >= limit or line.forecast_total_gb < limit * rule.threshold / 100:
+            if (
+                line.cycle_usage_gb >= limit
+                or line.forecast_total_gb < limit * rule.threshold / 100
+            ):
                 continue
             suggestion = line._cheaper_plan_for(line.forecast_total_gb)
             message = self.env._(
@@ -153,9 +155,7 @@ class StarlinkAlert(models.Model):
                     plan=suggestion.display_name,
                 )
             conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
-                "name": self.env._(
-                    "%(line)s is projected over its limit", line=line.display_name
-                ),
+                "name": self.env._("%(line)s is projected over its limit", line=line.display_name),
                 "value": 100 * line.forecast_total_gb / limit,
                 "projected_date": line.forecast_limit_date,
                 "suggested_product_id": suggestion.id,
@@ -169,7 +169,8 @@ class StarlinkAlert(models.Model):
         for terminal in lines.terminal_ids.filtered(lambda t: t.active and t.last_seen):
             if terminal.last_seen <= since:
                 minutes = int((now - terminal.last_seen).total_seconds() // 60)
-                conditions[(terminal.service_line_id.id, f"outage:{terminal.id}:{terminal.last_seen}")] = {
+                key = f"outage:{terminal.id}:{terminal.last_seen}"
+                conditions[(terminal.service_line_id.id, key)] = {
                     "name": self.env._("%(terminal)s is offline", terminal=terminal.display_name),
                     "terminal_id": terminal.id,
                     "value": minutes,
@@ -187,8 +188,11 @@ class StarlinkAlert(models.Model):
         conditions = {}
         for terminal in lines.terminal_ids.filtered("active"):
             if terminal.obstruction_percent >= rule.threshold:
-                conditions[(terminal.service_line_id.id, f"obstruction:{terminal.id}:{today}")] = {
-                    "name": self.env._("%(terminal)s is obstructed", terminal=terminal.display_name),
+                key = f"obstruction:{terminal.id}:{today}"
+                conditions[(terminal.service_line_id.id, key)] = {
+                    "name": self.env._(
+                        "%(terminal)s is obstructed", terminal=terminal.display_name
+                    ),
                     "terminal_id": terminal.id,
                     "value": terminal.obstruction_percent,
                     "message": self.env._(
@@ -220,7 +224,9 @@ class StarlinkAlert(models.Model):
     def _conditions_plan_end(self, rule, lines, today, now):
         conditions = {}
         horizon = today + timedelta(days=int(rule.threshold))
-        for line in lines.filtered(lambda l: l.date_end and today <= l.date_end <= horizon):
+        for line in lines.filtered(
+            lambda line: line.date_end and today <= line.date_end <= horizon
+        ):
             conditions[(line.id, f"end:{line.date_end}")] = {
                 "name": self.env._("%(line)s ends on %(date)s", line=line.display_name,
                                    date=line.date_end),

@@ -232,7 +232,7 @@ class StarlinkServiceLine(models.Model):
         """
         today = today or fields.Date.context_today(self)
         lines = self.with_context(starlink_date=today).filtered(
-            lambda l: 1 <= l.billing_day <= 31
+            lambda line: 1 <= line.billing_day <= 31
         )
         if not lines:
             return 0
@@ -244,7 +244,7 @@ class StarlinkServiceLine(models.Model):
         )
         frame = pd.DataFrame(self.env.cr.fetchall(), columns=["line_id", "date", "gb"])
         with_history = set(frame["line_id"])
-        lines = lines.filtered(lambda l: l.id in with_history)
+        lines = lines.filtered(lambda line: line.id in with_history)
         if not lines:
             return 0
         usage = pivot_usage(

@@ -170,9 +170,15 @@ class StarlinkTerminal(models.Model):
             )
             self.invalidate_recordset(
                 [
-                    "last_seen", "downlink_mbps", "uplink_mbps", "latency_ms",
-                    "ping_drop_percent", "obstruction_percent", "signal_quality",
-                    "uptime_seconds", "active_alerts",
+                    "last_seen",
+                    "downlink_mbps",
+                    "uplink_mbps",
+                    "latency_ms",
+                    "ping_drop_percent",
+                    "obstruction_percent",
+                    "signal_quality",
+                    "uptime_seconds",
+                    "active_alerts",
                 ]
             )
         by_health = {}
@@ -209,9 +215,7 @@ class StarlinkTerminal(models.Model):
         }
         lines = {
             line.service_line_number: line.id
-            for line in self.env["starlink.service.line"].search(
-                [("account_id", "=", account.id)]
-            )
+            for line in self.env["starlink.service.line"].search([("account_id", "=", account.id)])
         }
         seen, errors = set(), []
         for payload in terminals:
@@ -265,7 +269,10 @@ class StarlinkTerminal(models.Model):
         """Link the terminal to the Inventory serial of its kit, when there is one."""
         for terminal in self.filtered(lambda t: t.kit_serial and not t.lot_id):
             lot = self.env["stock.lot"].search(
-                [("name", "=", terminal.kit_serial), ("company_id", "in", (False, terminal.company_id.id))],
+                [
+                    ("name", "=", terminal.kit_serial),
+                    ("company_id", "in", (False, terminal.company_id.id)),
+                ],
                 limit=1,
             )
             if lot:

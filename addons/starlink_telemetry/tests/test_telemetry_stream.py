@@ -67,7 +67,7 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         samples = self._samples(device_type="u")
         self.assertTrue(samples)
         user_terminal_ids = set(self.terminals.mapped("user_terminal_id"))
-        for device_id, ts, latency, downlink, obstruction, terminal_id, _type in samples:
+        for device_id, _ts, latency, downlink, obstruction, terminal_id, _type in samples:
             self.assertIn(device_id, user_terminal_ids)
             self.assertTrue(terminal_id)
             if latency is not None:
