@@ -106,19 +106,24 @@ class StarlinkAlert(models.Model):
                 )  # fmt: skip
         return self.create(new_values)
 
+    def _client_env(self, line):
+        """The environment in the language of ``line``'s client: alerts speak to the client."""
+        return self.with_context(lang=line.partner_id.lang or self.env.lang).env
+
     def _conditions_usage(self, rule, lines, today, now):
         conditions = {}
         for line in lines.filtered("data_limit_gb"):
             if line.cycle_usage_percent >= rule.threshold:
+                env = self._client_env(line)
                 conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
-                    "name": self.env._(
+                    "name": env._(
                         "%(line)s passed %(threshold)s%% of its %(limit)s GB",
                         line=line.display_name,
                         threshold=round(rule.threshold),
                         limit=round(line.data_limit_gb),
                     ),
                     "value": line.cycle_usage_percent,
-                    "message": self.env._(
+                    "message": env._(
                         "%(used).1f GB of %(limit).0f GB used since %(start)s; the cycle ends on "
                         "%(end)s (%(left)s days left).",
                         used=line.cycle_usage_gb,
@@ -133,6 +138,7 @@ class StarlinkAlert(models.Model):
     def _conditions_capacity(self, rule, lines, today, now):
         conditions = {}
         for line in lines.filtered(lambda line: line.data_limit_gb and line.forecast_total_gb):
+            env = self._client_env(line)
             limit = line.data_limit_gb
             if (
                 line.cycle_usage_gb >= limit
@@ -140,7 +146,7 @@ class StarlinkAlert(models.Model):
             ):
                 continue
             suggestion = line._cheaper_plan_for(line.forecast_total_gb)
-            message = self.env._(
+            message = env._(
                 "At the current pace %(line)s will use about %(total).0f GB of %(limit).0f GB "
                 "by %(end)s and pass its limit around %(date)s.",
                 line=line.display_name,
@@ -150,12 +156,12 @@ class StarlinkAlert(models.Model):
                 date=line.forecast_limit_date or line.cycle_end_date,
             )
             if suggestion:
-                message += " " + self.env._(
+                message += " " + env._(
                     "The %(plan)s plan would cost less than the projected overage.",
                     plan=suggestion.display_name,
                 )
             conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
-                "name": self.env._("%(line)s is projected over its limit", line=line.display_name),
+                "name": env._("%(line)s is projected over its limit", line=line.display_name),
                 "value": 100 * line.forecast_total_gb / limit,
                 "projected_date": line.forecast_limit_date,
                 "suggested_product_id": suggestion.id,
@@ -168,13 +174,14 @@ class StarlinkAlert(models.Model):
         since = now - timedelta(minutes=rule.threshold)
         for terminal in lines.terminal_ids.filtered(lambda t: t.active and t.last_seen):
             if terminal.last_seen <= since:
+                env = self._client_env(terminal.service_line_id)
                 minutes = int((now - terminal.last_seen).total_seconds() // 60)
                 key = f"outage:{terminal.id}:{terminal.last_seen}"
                 conditions[(terminal.service_line_id.id, key)] = {
-                    "name": self.env._("%(terminal)s is offline", terminal=terminal.display_name),
+                    "name": env._("%(terminal)s is offline", terminal=terminal.display_name),
                     "terminal_id": terminal.id,
                     "value": minutes,
-                    "message": self.env._(
+                    "message": env._(
                         "No telemetry from terminal %(terminal)s since %(since)s UTC "
                         "(%(minutes)s minutes).",
                         terminal=terminal.display_name,
@@ -188,14 +195,15 @@ class StarlinkAlert(models.Model):
         conditions = {}
         for terminal in lines.terminal_ids.filtered("active"):
             if terminal.obstruction_percent >= rule.threshold:
+                env = self._client_env(terminal.service_line_id)
                 key = f"obstruction:{terminal.id}:{today}"
                 conditions[(terminal.service_line_id.id, key)] = {
-                    "name": self.env._(
+                    "name": env._(
                         "%(terminal)s is obstructed", terminal=terminal.display_name
                     ),
                     "terminal_id": terminal.id,
                     "value": terminal.obstruction_percent,
-                    "message": self.env._(
+                    "message": env._(
                         "Terminal %(terminal)s is obstructed %(pct).1f%% of the time: check for "
                         "trees or buildings in its field of view.",
                         terminal=terminal.display_name,
@@ -210,10 +218,11 @@ class StarlinkAlert(models.Model):
             alerts = set(terminal.active_alerts.split(",")) & DATA_LIMIT_ALERTS
             if alerts:
                 line = terminal.service_line_id
+                env = self._client_env(line)
                 conditions[(line.id, f"cycle:{line.cycle_start_date}")] = {
-                    "name": self.env._("%(line)s reached its data limit", line=line.display_name),
+                    "name": env._("%(line)s reached its data limit", line=line.display_name),
                     "terminal_id": terminal.id,
-                    "message": self.env._(
+                    "message": env._(
                         "Starlink reports %(alerts)s on terminal %(terminal)s.",
                         alerts=", ".join(sorted(alerts)),
                         terminal=terminal.display_name,
@@ -227,11 +236,12 @@ class StarlinkAlert(models.Model):
         for line in lines.filtered(
             lambda line: line.date_end and today <= line.date_end <= horizon
         ):
+            env = self._client_env(line)
             conditions[(line.id, f"end:{line.date_end}")] = {
-                "name": self.env._("%(line)s ends on %(date)s", line=line.display_name,
+                "name": env._("%(line)s ends on %(date)s", line=line.display_name,
                                    date=line.date_end),
                 "value": (line.date_end - today).days,
-                "message": self.env._(
+                "message": env._(
                     "The service of %(line)s ends on %(date)s. Renew it to keep the terminal "
                     "online.", line=line.display_name, date=line.date_end,
                 ),
@@ -245,11 +255,12 @@ class StarlinkAlert(models.Model):
         conditions = {}
         for line_id, day, value, z_score, median in anomalies:
             line = self.env["starlink.service.line"].browse(line_id)
+            env = self._client_env(line)
             conditions[(line_id, f"day:{day}")] = {
-                "name": self.env._("Unusual usage on %(line)s on %(day)s",
+                "name": env._("Unusual usage on %(line)s on %(day)s",
                                    line=line.display_name, day=day),
                 "value": z_score,
-                "message": self.env._(
+                "message": env._(
                     "%(value).1f GB used on %(day)s against a usual %(median).1f GB "
                     "(robust z-score %(z).1f).", value=value, day=day, median=median, z=z_score,
                 ),
@@ -294,7 +305,7 @@ class StarlinkAlert(models.Model):
             or self.rule_id.create_uid
             or self.env.user
         )
-        line.activity_schedule(
+        line.with_context(mail_notify_force_send=False).activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.name,
             note=self.message,

@@ -213,3 +213,41 @@ class TestAlerts(TransactionCase):
         hidden = self._alerts(staff_only).filtered(lambda a: a.service_line_id == self.line)
         with self.assertRaises(AccessError):
             hidden.with_user(portal).read(["name"])
+
+
+@tagged("post_install", "-at_install")
+class TestAlertTranslation(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["starlink_telemetry"], ["fr_FR"])
+        cls.env["starlink.alert.rule"].search([]).active = False
+
+    def test_client_mail_in_the_client_language(self):
+        rule = self.env["starlink.alert.rule"].create(
+            {"name": "90", "rule_type": "usage", "threshold": 90, "company_id": False}
+        )
+        plan = self.env["product.product"].create(
+            {"name": "50 GB", "type": "service", "is_starlink_plan": True,
+             "starlink_data_limit_gb": 50}
+        )  # fmt: skip
+        client = self.env["res.partner"].create(
+            {"name": "Client FR", "is_company": True, "email": "fr@example.com", "lang": "fr_FR"}
+        )
+        account = self.env["starlink.account"].create({"name": "T", "account_number": "ACC-T"})
+        line = self.env["starlink.service.line"].create(
+            {"service_line_number": "AST-FR-1", "account_id": account.id, "state": "active",
+             "partner_id": client.id, "product_id": plan.id, "billing_day": 1}
+        )  # fmt: skip
+        self.env["starlink.usage.daily"]._upsert([(line.id, TODAY, 0, 0, 46.0, 0)])
+        alert = self.env["starlink.alert"]._cron_evaluate(today=TODAY, now=NOW)
+        self.assertEqual(alert.rule_id, rule)
+        self.assertEqual(alert.name, "AST-FR-1 a dépassé 90 % de ses 50 Go")
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "starlink.alert"), ("res_id", "=", alert.id)]
+        )
+        self.assertEqual(mail.subject, alert.name)
+        self.assertIn("Bonjour", mail.body_html)
+        self.assertIn("46.0 Go sur 50 Go utilisés", mail.body_html)
+        self.assertIn("jours restants dans le cycle", mail.body_html)
