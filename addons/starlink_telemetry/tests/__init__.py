@@ -6,3 +6,4 @@ from . import test_telemetry_store
 from . import test_terminal_health
 from . import test_alerts
 from . import test_forecast
+from . import test_record_rules

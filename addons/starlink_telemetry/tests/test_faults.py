@@ -84,3 +84,19 @@ class TestFaults(StarlinkSimulatorCase):
         status = self.status("products")
         self.assertEqual(status.state, "error")
         self.assertIn("timed out", status.message.lower())
+
+    @mute_logger(MODELS_LOGGER)
+    def test_token_endpoint_errors_are_retried(self):
+        self.simulator.faults(token_errors=2)
+        self.account._sync_inventory()
+        self.assertEqual(self.status("products").state, "ok")
+        self.assertGreaterEqual(self._stats()["token_requests"], 3)
+
+    @mute_logger(MODELS_LOGGER)
+    def test_envelope_errors_become_a_clear_status(self):
+        self.simulator.faults(envelope_errors=-1, path="/public/v2/user-terminals")
+        self.account._sync_inventory()
+        status = self.status("terminals")
+        self.assertEqual(status.state, "error")
+        self.assertIn("422", status.message)
+        self.assertEqual(self.status("service_lines").state, "ok")
