@@ -13,5 +13,9 @@ stop:
 setup:
 	@bash -c 'source tools/setup.sh && pg_start'
 
+bench:
+	@bash bench/run.sh telemetry
+	@bash -c 'source tools/setup.sh >/dev/null && "$$VENV_PY" bench/forecast.py'
+
 lint:
 	@bash -c 'source tools/setup.sh && cd "$$PROJECT_DIR" && "$$VENV/bin/ruff" check addons tools tests bench'

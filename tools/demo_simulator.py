@@ -74,9 +74,6 @@ def main():
         adopt_fleet(account, simulators[account.account_number])
     for account in accounts:
         account._poll_telemetry(polls=1)
-    env["starlink.terminal"].search(  # noqa: F821 - odoo shell
-        [("account_id", "in", accounts.ids)]
-    )._update_health()
     env["starlink.telemetry.hourly"]._rollup(  # noqa: F821 - odoo shell
         env["starlink.telemetry.sample"]._oldest_accepted()  # noqa: F821 - odoo shell
     )

@@ -110,7 +110,6 @@ class StarlinkAccount(models.Model):
             account._sync_inventory()
             account._sync_usage()
             account._poll_telemetry(polls=1)
-        self.env["starlink.terminal"].search([("account_id", "in", self.ids)])._update_health()
         failed = self.sync_status_ids.filtered(lambda s: s.state == "error")
         if failed:
             return self._notify(
@@ -154,11 +153,8 @@ class StarlinkAccount(models.Model):
 
     @api.model
     def _cron_poll_telemetry(self):
-        accounts = self._sync_accounts()
-        for account in accounts:
+        for account in self._sync_accounts():
             account._poll_telemetry()
-        self.env["starlink.terminal"].search([("account_id", "in", accounts.ids)])._update_health()
-        self._commit()
 
     @api.model
     def _cron_telemetry_maintenance(self):
@@ -226,6 +222,9 @@ class StarlinkAccount(models.Model):
             result = self._run_stream("telemetry", self._poll_telemetry_once)
             if result is None:
                 return
+            # Health and last seen follow each batch, not just each run.
+            self.terminal_ids._update_health()
+            self._commit()
             if result[0] < self.telemetry_batch_size and poll + 1 < polls:
                 self._pace(started, seconds=15)
 
