@@ -112,20 +112,13 @@ class StarlinkTelemetrySample(models.Model):
     @api.model
     def _ensure_partitions(self, days):
         """Create the daily partitions for ``days`` (dates) that do not exist yet."""
-        cr = self.env.cr
-        cr.execute(
-            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = 'starlink_telemetry_raw'::regclass"""
-        )
-        existing = {row[0] for row in cr.fetchall()}
-        for day in sorted(set(days)):
-            name = self._partition_name(day)
-            if name not in existing:
-                cr.execute(
-                    f"""CREATE TABLE IF NOT EXISTS {name} PARTITION OF starlink_telemetry_raw
-                        FOR VALUES FROM (%s) TO (%s)""",
-                    (day, day + timedelta(days=1)),
-                )
+        existing = set(self._partition_days())
+        for day in sorted(set(days) - existing):
+            self.env.cr.execute(
+                f"""CREATE TABLE IF NOT EXISTS {self._partition_name(day)}
+                    PARTITION OF starlink_telemetry_raw FOR VALUES FROM (%s) TO (%s)""",
+                (day, day + timedelta(days=1)),
+            )
 
     @api.model
     def _partition_days(self):
