@@ -78,11 +78,29 @@ def parse_args(argv=None):
         default=os.environ.get("BENCH_CACHE", str(PROJECT_DIR / ".local" / "bench")),
         help="where generated stream answers are kept between runs",
     )
-    parser.add_argument("--variants", action="store_true", help="also time SQL alternatives")
+    parser.add_argument(
+        "--variants",
+        nargs="?",
+        const="key",
+        choices=("key", "all"),
+        help="also time prototype alternatives of the ingestion (the key ones, or all)",
+    )
+    parser.add_argument(
+        "--scale-hours",
+        type=int,
+        default=0,
+        help="also ingest the rows again as N further hours of one day (<= 23), to see the "
+        "rate as the day partition grows",
+    )
+    parser.add_argument(
+        "--variants-repeat", type=int, help="runs of the variants (default: --repeat)"
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if not args.config:
         parser.error("no Odoo configuration: pass -c or set ODOO_CONF (bench/run.sh does)")
+    if not 0 <= args.scale_hours <= 23:
+        parser.error("--scale-hours must be between 0 and 23 (one day partition)")
     if not 1 <= args.hours <= 168:
         parser.error("--hours must be between 1 and 168 (the raw retention is 8 days)")
     return args
@@ -331,6 +349,21 @@ class Bench:
                 result["rows"] += len(batch.terminals) + len(batch.routers)
         return result, decode
 
+    def run_scale(self, rows, hours, batch_size):
+        """``_ingest`` of ``rows`` moved to hour 0, 1, ... of one day (two days ago): one
+        measure per hour, the day partition growing as a real day's would."""
+        self.reset_store()
+        first = min(row[2] for row in rows).replace(minute=0, second=0, microsecond=0)
+        day = datetime.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        day -= timedelta(days=2)
+        measures = []
+        for hour in range(hours):
+            delta = day + timedelta(hours=hour, minutes=1) - first
+            batches = chunks([(r[0], r[1], r[2] + delta, *r[3:]) for r in rows], batch_size)
+            measures.append(self.run_ours(batches, fresh=False))
+        self.sql("SELECT pg_total_relation_size(%s)", [self.Sample._partition_name(day.date())])
+        return measures, self.cr.fetchone()[0]
+
     def run_orm(self, terminal_ids, count):
         """Baseline 2: ``create`` one record at a time, one commit at the end."""
         Hourly = self.env["starlink.telemetry.hourly"]
@@ -446,15 +479,27 @@ def report(args, runs, facts, variants):
             f"  the same day through decode + _ingest_batch (terminal and router rows, "
             f"{2 * day_rows / 1e6:.1f} M): {stream_minutes:.1f} min"
         )
+    if facts.get("scale"):
+        rates = facts["scale"]
+        log(
+            f"  growing day partition ({len(rates)} hours of {facts['rows']:,} rows, "
+            f"{facts['scale_size_mb']:,.0f} MB with indexes): _ingest "
+            + ", ".join(f"{r:,.0f}" for r in rates)
+            + " rows/s, hour by hour"
+        )
     if variants:
         base = variants["baseline: COPY into a bare table"][0]
         fast = variants["baseline: COPY into a bare table, fast_copy_buffer"][0]
         log()
-        log(f"prototype variants (bench/variants.py), median of {args.repeat} round-robin runs")
-        log(f"  {'':<56}{'wall rows/s':>12}{'/ COPY':>8}{'/ fast COPY':>12}{'CPU rows/s':>12}")
+        log(
+            "prototype variants (bench/variants.py), median of "
+            f"{args.variants_repeat or args.repeat} round-robin runs"
+        )
+        log(f"  {'':<64}{'wall rows/s':>12}{'/ COPY':>8}{'/ fast COPY':>12}{'CPU rows/s':>12}")
+        log("  (fast COPY: the same bare-table COPY with fast_copy_buffer)")
         for name, (v_wall, v_cpu) in variants.items():
             log(
-                f"  {name:<56}{v_wall:>12,.0f}{v_wall / base:>8.2f}{v_wall / fast:>12.2f}"
+                f"  {name:<64}{v_wall:>12,.0f}{v_wall / base:>8.2f}{v_wall / fast:>12.2f}"
                 + (f"{v_cpu:>12,.0f}" if has_cpu else "")
             )
     return wall, cpu
@@ -529,11 +574,21 @@ def measure(args, odoo, registry, module, decode_stream, facts, payloads, pairs,
                     )
                     + " rows/s (wall)"
                 )
+            if args.scale_hours:
+                scale = bench.run_scale(rows, args.scale_hours, args.batch_size)
+                facts["scale"] = [m["rows"] / m["wall"] for m in scale[0]]
+                facts["scale_size_mb"] = scale[1] / 1e6
             if args.variants:
                 sys.path.insert(0, str(BENCH_DIR))
                 from variants import run_variants  # noqa: PLC0415
 
-                variants = run_variants(bench, batches, copy_batches, args.repeat)
+                variants = run_variants(
+                    bench,
+                    batches,
+                    copy_batches,
+                    args.variants_repeat or args.repeat,
+                    args.variants == "all",
+                )
         finally:
             try:
                 bench.cleanup(terminal_ids)

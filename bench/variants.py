@@ -6,10 +6,12 @@ changed, run against a scratch partitioned table (``bench_raw_variant``) with th
 ``starlink_telemetry_raw`` and the chosen indexes, one commit per batch. They measure where
 the time goes and what a change would buy; the addon stays the reference, and the
 ``current`` variant checks that the copy runs at the addon's speed. Variants run
-round-robin (every variant once per run), so a slow moment of the machine hits them all.
+round-robin (every variant once per run, in a shuffled order), so a slow moment of the
+machine hits them all alike.
 """
 
 import io
+import random
 import statistics
 import time
 from datetime import timedelta
@@ -22,14 +24,19 @@ NULL = r"\N"
 
 
 def _text(value):
-    return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+    return (
+        value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+        .replace("\x00", "")
+    )  # fmt: skip
 
 
 def fast_copy_buffer(rows):
-    """Same COPY text as ``copy_buffer``, one f-string per row instead of a call per value.
+    """``copy_buffer`` as proposed for the addon: one f-string per row, no call per value.
 
-    Only the two text columns that can hold anything (device id, alerts) are escaped;
-    device type, timestamp and numbers are written with ``str`` (``None`` as ``\\N``).
+    Only the two free-text columns (device id, alerts) are escaped (also carriage returns,
+    which end a COPY line, and NUL, which text cannot hold); the device type, timestamp and
+    numbers are written with ``str``, ``None`` as ``\\N``. Same text as ``copy_buffer``
+    unless a text holds a carriage return or NUL (which break the current one's COPY).
     """
     return io.StringIO(
         "".join(
@@ -44,11 +51,47 @@ def fast_copy_buffer(rows):
     )
 
 
+class StreamedCopy:
+    """File-like COPY source formatting ``rows`` chunk by chunk as psycopg2 reads it.
+
+    ``copy_expert`` sends each chunk while the next one is formatted, so the server parses
+    and inserts rows (its own process, the other core) while Python formats the next ones,
+    instead of waiting for the whole batch text to be built first.
+    """
+
+    def __init__(self, rows, formatter, chunk=2000):
+        self.rows = rows
+        self.formatter = formatter
+        self.chunk = chunk
+        self.position = 0
+
+    def read(self, size=-1):
+        part = self.rows[self.position : self.position + self.chunk]
+        self.position += self.chunk
+        return self.formatter(part).getvalue() if part else ""
+
+    def seek(self, position):
+        assert position == 0
+        self.position = 0
+
+
+def streamed(formatter):
+    """A formatter returning a :class:`StreamedCopy` of ``formatter``."""
+
+    def stream(rows):
+        return StreamedCopy(rows, formatter)
+
+    stream.__name__ = f"streamed {formatter.__name__}"
+    return stream
+
+
 class Scratch:
     """A table with the columns of ``starlink_telemetry_raw`` and the chosen indexes."""
 
-    def __init__(self, bench, unique=("device_id", "ts"), terminal_index=True, partitioned=True):
+    def __init__(self, bench, unique=("device_id", "ts"), terminal_index=True, partitioned=True,
+                 brin_ts=False):  # fmt: skip
         self.bench = bench
+        self.brin_ts = brin_ts
         self.name = SCRATCH
         self.unique = unique
         self.terminal_index = terminal_index
@@ -67,6 +110,8 @@ class Scratch:
             sql(f"ALTER TABLE {self.name} ADD UNIQUE ({', '.join(self.unique)})")
         if self.terminal_index:
             sql(f"CREATE INDEX ON {self.name} (terminal_id, ts)")
+        if self.brin_ts:
+            sql(f"CREATE INDEX ON {self.name} USING brin (ts)")
         sql("SELECT pg_get_serial_sequence(%s, 'id')", [self.name])
         self.sequence = self.bench.cr.fetchone()[0]
         self.bench.cr.commit()
@@ -186,29 +231,39 @@ def make_ingest(bench, scratch, steps, formatter=None, direct=False, conflict=Tr
 
 BARE = {"unique": None, "terminal_index": False, "partitioned": False}
 NO_TERMINAL_INDEX = {"terminal_index": False}
+BASELINE = "baseline: COPY into a bare table"
+BASELINE_FAST = "baseline: COPY into a bare table, fast_copy_buffer"
 CURRENT = "current (copy of _ingest)"
 OPTIMISTIC = "optimistic COPY into the store"
+PROPOSED = "optimistic COPY, fast_copy_buffer"
+# name: (table options, ingest options, in the key set)
 VARIANTS = {
-    # name: (table options, ingest options)
-    "baseline: COPY into a bare table": (BARE, {"bare": True}),
-    "baseline: COPY into a bare table, fast_copy_buffer": (
-        BARE, {"bare": True, "formatter": fast_copy_buffer}
+    BASELINE: (BARE, {"bare": True}, True),
+    BASELINE_FAST: (BARE, {"bare": True, "formatter": fast_copy_buffer}, True),
+    CURRENT: ({}, {}, True),
+    "no (terminal_id, ts) index": (NO_TERMINAL_INDEX, {}, False),
+    "unique (ts, device_id) instead of (device_id, ts)": (
+        {"unique": ("ts", "device_id")}, {}, False
     ),
-    CURRENT: ({}, {}),
-    "no (terminal_id, ts) index": (NO_TERMINAL_INDEX, {}),
-    "unique (ts, device_id) instead of (device_id, ts)": ({"unique": ("ts", "device_id")}, {}),
-    "INSERT into the day partition (no routing)": ({}, {"direct": True}),
-    "MERGE ... WHEN NOT MATCHED instead of ON CONFLICT": ({}, {"merge": True}),
-    "plain INSERT (no ON CONFLICT: not idempotent)": ({}, {"conflict": False}),
-    "fast_copy_buffer": ({}, {"formatter": fast_copy_buffer}),
-    OPTIMISTIC: ({}, {"optimistic": True}),
-    "optimistic COPY, no terminal index": (NO_TERMINAL_INDEX, {"optimistic": True}),
-    "optimistic COPY, no terminal index, fast_copy_buffer": (
-        NO_TERMINAL_INDEX, {"optimistic": True, "formatter": fast_copy_buffer}
+    "INSERT into the day partition (no routing)": ({}, {"direct": True}, False),
+    "MERGE ... WHEN NOT MATCHED instead of ON CONFLICT": ({}, {"merge": True}, False),
+    "plain INSERT (no ON CONFLICT: not idempotent)": ({}, {"conflict": False}, False),
+    "fast_copy_buffer": ({}, {"formatter": fast_copy_buffer}, True),
+    "streamed fast_copy_buffer": ({}, {"formatter": streamed(fast_copy_buffer)}, False),
+    OPTIMISTIC: ({}, {"optimistic": True}, True),
+    "optimistic COPY, no terminal index": (NO_TERMINAL_INDEX, {"optimistic": True}, False),
+    PROPOSED: ({}, {"optimistic": True, "formatter": fast_copy_buffer}, True),
+    "optimistic COPY, fast_copy_buffer, no terminal index": (
+        NO_TERMINAL_INDEX, {"optimistic": True, "formatter": fast_copy_buffer}, True
+    ),
+    "optimistic COPY, fast_copy_buffer, BRIN (ts) instead of terminal index": (
+        {"terminal_index": False, "brin_ts": True},
+        {"optimistic": True, "formatter": fast_copy_buffer},
+        True,
     ),
 }  # fmt: skip
 # the second pass (every row already stored) is also timed for these
-AGAIN = (CURRENT, OPTIMISTIC, "optimistic COPY, no terminal index, fast_copy_buffer")
+AGAIN = (CURRENT, PROPOSED)
 
 
 def _run(bench, scratch, ingest, batches, again):
@@ -228,17 +283,22 @@ def _run(bench, scratch, ingest, batches, again):
     return first, second
 
 
-def run_variants(bench, batches, copy_batches, repeat):
+def run_variants(bench, batches, copy_batches, repeat, everything=False):
     """``{variant: (median wall rows/s, median CPU rows/s)}``; prints the time per step of
-    the current SQL and of the optimistic COPY. ``copy_batches``: rows with terminal ids."""
+    the current SQL and of the optimistic COPY. ``copy_batches``: rows with terminal ids.
+    Only the key variants unless ``everything``."""
     rows = sum(map(len, batches))
+    variants = {name: v[:2] for name, v in VARIANTS.items() if everything or v[2]}
     sample = copy_batches[0][:5000]
     assert fast_copy_buffer(sample).getvalue() == bench.module.copy_buffer(sample).getvalue()
-    measures = {name: [] for name in VARIANTS}
+    measures = {name: [] for name in variants}
     measures.update({f"{name}, second pass": [] for name in AGAIN})
     steps = {}
     for run in range(1, repeat + 1):
-        for name, (table_options, options) in VARIANTS.items():
+        order = list(variants)
+        random.Random(run).shuffle(order)  # no variant always runs right after another
+        for name in order:
+            table_options, options = variants[name]
             scratch = Scratch(bench, **table_options)
             ingest = make_ingest(bench, scratch, steps.setdefault(name, {}), **options)
             data = copy_batches if options.get("bare") else batches
@@ -247,7 +307,7 @@ def run_variants(bench, batches, copy_batches, repeat):
             if second is not None:
                 measures[f"{name}, second pass"].append(second)
         print(f"  variants: run {run} of {repeat} done", flush=True)
-    for name in (CURRENT, OPTIMISTIC):
+    for name in (CURRENT, PROPOSED):
         timing = steps[name]
         total = sum(timing.values())
         print(f"  wall time per step, {name} ({rows:,} rows, both passes, per run):")

@@ -2,6 +2,7 @@ import io
 import logging
 from datetime import datetime, timedelta
 
+import psycopg2
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
@@ -25,20 +26,34 @@ SAMPLE_COLUMNS = (
 )
 
 
-def _copy_value(value):
-    """One field in PostgreSQL COPY text format."""
-    if value is None:
-        return r"\N"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
-    return str(value)
+def _copy_text(value):
+    """A text value in PostgreSQL COPY text format (no tab, line break or NUL inside)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace("\t", " ")
+        .replace("\n", " ")
+        .replace("\r", " ")
+        .replace("\x00", "")
+    )
 
 
 def copy_buffer(rows):
-    """Rows (tuples in SAMPLE_COLUMNS order) as a COPY text stream."""
+    """Rows (tuples in SAMPLE_COLUMNS order) as a COPY text stream, one f-string per row."""
+    n = r"\N"
     return io.StringIO(
-        "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-    )
+        "".join(
+            f"{_copy_text(device)}\t{kind}\t{ts}\t{n if down is None else down}\t"
+            f"{n if up is None else up}\t{n if drop is None else drop}\t"
+            f"{n if latency is None else latency}\t{n if obstruction is None else obstruction}\t"
+            f"{n if uptime is None else uptime}\t{n if quality is None else quality}\t"
+            f"{n if alerts is None else _copy_text(alerts)}\t"
+            f"{n if terminal is None else terminal}\n"
+            for (
+                device, kind, ts, down, up, drop, latency, obstruction, uptime, quality, alerts,
+                terminal,
+            ) in rows
+        )
+    )  # fmt: skip
 
 
 def _mbps(bits_per_second):
@@ -167,6 +182,17 @@ class StarlinkTelemetrySample(models.Model):
         terminals = self._terminal_ids_by_device({row[0] for row in rows})
         rows = [(*row, terminals.get(row[0])) for row in rows]
         self._ensure_partitions({row[2].date() for row in rows})
+        columns = ", ".join(SAMPLE_COLUMNS)
+        buffer = copy_buffer(rows)
+        # Fast path: COPY straight into the store. A row already there (a re-delivered batch,
+        # or a duplicate inside the batch) makes the whole COPY fail: the savepoint undoes it
+        # and the slower staging path below skips the known rows.
+        try:
+            with cr.savepoint(flush=False):
+                cr._obj.copy_expert(f"COPY starlink_telemetry_raw ({columns}) FROM STDIN", buffer)
+            return len(rows)
+        except psycopg2.errors.UniqueViolation:
+            buffer.seek(0)
         cr.execute(
             """CREATE TEMP TABLE IF NOT EXISTS starlink_telemetry_staging (
                    device_id varchar, device_type char(1), ts timestamp, downlink_mbps real,
@@ -176,14 +202,11 @@ class StarlinkTelemetrySample(models.Model):
                ) ON COMMIT DELETE ROWS"""
         )
         cr.execute("TRUNCATE starlink_telemetry_staging")
-        cr._obj.copy_expert(
-            f"COPY starlink_telemetry_staging ({', '.join(SAMPLE_COLUMNS)}) FROM STDIN",
-            copy_buffer(rows),
-        )
+        cr._obj.copy_expert(f"COPY starlink_telemetry_staging ({columns}) FROM STDIN", buffer)
         cr.execute(
             f"""
-            INSERT INTO starlink_telemetry_raw ({', '.join(SAMPLE_COLUMNS)})
-            SELECT {', '.join(SAMPLE_COLUMNS)} FROM starlink_telemetry_staging
+            INSERT INTO starlink_telemetry_raw ({columns})
+            SELECT {columns} FROM starlink_telemetry_staging
             ON CONFLICT (device_id, ts) DO NOTHING
             """
         )

@@ -34,9 +34,12 @@ class TestTelemetryStore(TransactionCase):
         self.assertEqual(self.Sample._ingest(rows), 21)
         self.assertEqual(self.Sample._ingest(rows), 0)
         self.assertEqual(self.Sample._ingest(rows + rows), 0, "duplicates inside a batch too")
-        self.assertEqual(self._count(), 21)
+        # A batch mixing new rows, known rows and in-batch duplicates stores the new ones once.
+        later = [sample("ut-store-1", self.now + timedelta(seconds=15 * i)) for i in (1, 2)]
+        self.assertEqual(self.Sample._ingest(rows[:3] + later + later), 2)
+        self.assertEqual(self._count(), 23)
         stored = self.Sample.search([("device_id", "in", ("ut-store-1", "Router-store-1"))])
-        self.assertEqual(len(stored), 21)
+        self.assertEqual(len(stored), 23)
         self.assertEqual(stored.terminal_id, self.terminal)
 
     def test_partitions_per_day_and_retention(self):
@@ -52,10 +55,10 @@ class TestTelemetryStore(TransactionCase):
         self.assertEqual(self._count(), 1)
 
     def test_special_characters_survive_copy(self):
-        tricky = "alert\twith\\tab\nand newline"
+        tricky = "alert\twith\\tab\nand newline\rand\x00nul"
         self.Sample._ingest([sample("ut-store-1", self.now, alerts=tricky)])
         stored = self.Sample.search([("device_id", "=", "ut-store-1")])
-        self.assertEqual(stored.alerts, "alert with\\tab and newline")
+        self.assertEqual(stored.alerts, "alert with\\tab and newline andnul")
 
     @mute_logger("odoo.addons.starlink_telemetry.models.starlink_telemetry_sample")
     def test_decoded_batch_ingested_old_rows_refused(self):
