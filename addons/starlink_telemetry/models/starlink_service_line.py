@@ -9,6 +9,7 @@ from odoo import api, fields, models
 
 from ..lib.forecast import forecast_usage, pivot_usage
 from ..lib.svg_chart import line_chart
+from .sync_utils import changed_values
 
 _logger = logging.getLogger(__name__)
 
@@ -132,14 +133,7 @@ class StarlinkServiceLine(models.Model):
         self.ensure_one()
         if self.state == "suspended" and values["state"] == "active":
             values = dict(values, state="suspended")
-        changed = {
-            key: value
-            for key, value in values.items()
-            if self[key]
-            != self._fields[key].convert_to_record(
-                self._fields[key].convert_to_cache(value, self), self
-            )
-        }
+        changed = changed_values(self, values)
         if changed:
             self.write(changed)
 

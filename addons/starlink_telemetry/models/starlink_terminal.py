@@ -6,6 +6,7 @@ from psycopg2.extras import execute_values
 from odoo import api, fields, models
 
 from ..lib.svg_chart import line_chart
+from .sync_utils import changed_values
 
 HEALTH_DEFAULTS = {
     "offline_minutes": 5,
@@ -236,11 +237,7 @@ class StarlinkTerminal(models.Model):
                 with self.env.cr.savepoint():
                     terminal = existing.get(terminal_id)
                     if terminal:
-                        changed = {
-                            k: v
-                            for k, v in values.items()
-                            if (terminal[k].id if k == "service_line_id" else terminal[k]) != v
-                        }
+                        changed = changed_values(terminal, values)
                         if changed:
                             terminal.write(changed)
                     else:
@@ -252,7 +249,7 @@ class StarlinkTerminal(models.Model):
                                 company_id=account.company_id.id,
                             )
                         )
-                    terminal._starlink_link_lot()
+                    existing[terminal_id] = terminal
             except Exception as error:  # noqa: BLE001 - one bad terminal never stops the others
                 errors.append(f"{terminal_id}: {error}")
         # Terminals Starlink no longer returns are archived, except those of draft lines
@@ -263,17 +260,20 @@ class StarlinkTerminal(models.Model):
             if tid not in seen and t.active and t.service_line_id.state != "draft"
         ]
         self.browse(gone).write({"active": False})
+        self.browse(existing[tid].id for tid in seen if tid in existing)._starlink_link_lot()
         return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
 
     def _starlink_link_lot(self):
-        """Link the terminal to the Inventory serial of its kit, when there is one."""
-        for terminal in self.filtered(lambda t: t.kit_serial and not t.lot_id):
-            lot = self.env["stock.lot"].search(
-                [
-                    ("name", "=", terminal.kit_serial),
-                    ("company_id", "in", (False, terminal.company_id.id)),
-                ],
-                limit=1,
+        """Link terminals to the Inventory serials of their kits, in one search."""
+        todo = self.filtered(lambda t: t.kit_serial and not t.lot_id)
+        if not todo:
+            return
+        lots = {}
+        for lot in self.env["stock.lot"].search([("name", "in", todo.mapped("kit_serial"))]):
+            lots.setdefault((lot.name, lot.company_id.id), lot)
+        for terminal in todo:
+            lot = lots.get((terminal.kit_serial, terminal.company_id.id)) or lots.get(
+                (terminal.kit_serial, False)
             )
             if lot:
                 terminal.lot_id = lot
