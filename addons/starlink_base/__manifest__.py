@@ -5,7 +5,7 @@
 Core of the Starlink Reseller Suite: the data model (Starlink accounts, service lines,
 terminals, plans on products, daily usage), roles and record rules, and the backend views.
 """,
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Starlink",
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",

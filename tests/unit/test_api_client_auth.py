@@ -89,7 +89,7 @@ def test_secret_and_token_never_logged(simulator, make_client, caplog):
     secret = simulator.simulator.config.client_secret
     client = make_client(max_retries=1)
     client.get_account()
-    token = client._token
+    token = client.tokens.token
     _faults(simulator, expire_tokens=True, server_errors=1, envelope_errors=1)
     errors = []
     for _ in range(2):
@@ -108,7 +108,7 @@ def test_secret_and_token_never_logged(simulator, make_client, caplog):
         assert secret not in text
         assert "Another-Secret-991" not in text
         assert token not in text
-        assert client._token not in text
+        assert client.tokens.token not in text
 
 
 class _EchoSession(requests.Session):

@@ -1,1 +1,1 @@
-"""Pure-Python core of starlink_base (no ``odoo`` import): billing-cycle arithmetic."""
+"""Pure-Python core of starlink_base (no ``odoo`` import): billing cycles, usage rules."""

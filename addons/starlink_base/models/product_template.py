@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..lib.usage_rules import DEFAULT_LIMIT_BASIS, LIMIT_BASES
+
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
@@ -15,7 +17,19 @@ class ProductTemplate(models.Model):
     )
     starlink_data_limit_gb = fields.Float(
         string="Data Limit (GB)",
-        help="Data included in one billing cycle. 0 means unlimited.",
+        help="Data included in one billing cycle, counted by the limit basis. 0 means "
+        "unlimited. Plans synchronised from Starlink take Starlink's usage limit (the plan's "
+        "included priority data).",
+    )
+    starlink_limit_basis = fields.Selection(
+        selection=list(LIMIT_BASES),
+        string="Limit Counts",
+        default=DEFAULT_LIMIT_BASIS,
+        required=True,
+        help="Which data counts against the data limit. Starlink's rule: priority data (opt-in "
+        "priority included; standard and non-billable data are shown apart) and the overage "
+        "is the opt-in priority data beyond the limit. A reseller plan may count standard "
+        "(and non-billable) data too; its overage is then everything counted beyond the limit.",
     )
     starlink_overage_price_gb = fields.Float(
         string="Overage Price per GB",

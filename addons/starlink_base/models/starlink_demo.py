@@ -73,7 +73,7 @@ class StarlinkDemo(models.AbstractModel):
                     (
                         line.id,
                         day.isoformat(),
-                        round(priority, 3),
+                        round(priority + overage, 3),  # opt-in priority is part of priority
                         round(overage, 3),
                         0.0,
                         round(gb * NON_BILLABLE_SHARE * rng.uniform(0.5, 1.5), 3),

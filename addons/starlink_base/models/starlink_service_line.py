@@ -4,6 +4,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..lib.billing_cycle import cycle_bounds
+from ..lib.usage_rules import overage_gb
+
+# Usage columns summed over a line's current cycle.
+CYCLE_SUMS = ("counted_gb", "priority_gb", "opt_in_priority_gb", "standard_gb", "non_billable_gb")
 
 STATES = [
     ("draft", "Draft"),
@@ -60,6 +64,7 @@ class StarlinkServiceLine(models.Model):
     data_limit_gb = fields.Float(
         related="product_id.starlink_data_limit_gb", string="Data Limit (GB)"
     )
+    limit_basis = fields.Selection(related="product_id.starlink_limit_basis")
     state = fields.Selection(
         selection=STATES, default="draft", required=True, tracking=True, copy=False, index=True
     )
@@ -95,8 +100,33 @@ class StarlinkServiceLine(models.Model):
     cycle_start_date = fields.Date(string="Cycle Start", compute="_compute_cycle")
     cycle_end_date = fields.Date(string="Cycle End", compute="_compute_cycle")
     cycle_days_left = fields.Integer(string="Days Left", compute="_compute_cycle")
-    cycle_usage_gb = fields.Float(string="Cycle Usage (GB)", compute="_compute_cycle_usage")
+    cycle_usage_gb = fields.Float(
+        string="Cycle Usage (GB)",
+        compute="_compute_cycle_usage",
+        help="Data of the current cycle that counts against the plan's limit (by Starlink's "
+        "rule: priority data, opt-in priority included).",
+    )
     cycle_usage_percent = fields.Float(string="Cycle Usage (%)", compute="_compute_cycle_usage")
+    cycle_priority_gb = fields.Float(
+        string="Cycle Priority (GB)",
+        compute="_compute_cycle_usage",
+        help="Priority data of the current cycle, opt-in priority included.",
+    )
+    cycle_opt_in_priority_gb = fields.Float(
+        string="Cycle Opt-in Priority (GB)",
+        compute="_compute_cycle_usage",
+        help="Priority data used while opted into overage (a part of the priority data).",
+    )
+    cycle_standard_gb = fields.Float(string="Cycle Standard (GB)", compute="_compute_cycle_usage")
+    cycle_non_billable_gb = fields.Float(
+        string="Cycle Non-billable (GB)", compute="_compute_cycle_usage"
+    )
+    cycle_overage_gb = fields.Float(
+        string="Cycle Overage (GB)",
+        compute="_compute_cycle_usage",
+        help="Data beyond the plan's limit this cycle: by Starlink's rule, the opt-in "
+        "priority data past the limit.",
+    )
 
     _sql_constraints = [
         (
@@ -147,17 +177,40 @@ class StarlinkServiceLine(models.Model):
                 line.cycle_start_date = line.cycle_end_date = False
                 line.cycle_days_left = 0
 
-    @api.depends("billing_day", "usage_ids.billable_gb", "usage_ids.date", "data_limit_gb")
+    @api.depends(
+        "billing_day",
+        "usage_ids.counted_gb",
+        "usage_ids.opt_in_priority_gb",
+        "usage_ids.date",
+        "data_limit_gb",
+        "limit_basis",
+    )
     @api.depends_context("starlink_date")
     def _compute_cycle_usage(self):
         usage = self._cycle_usage_by_line()
+        empty = dict.fromkeys(CYCLE_SUMS, 0.0)
         for line in self:
-            line.cycle_usage_gb = usage.get(line.id, 0.0)
+            sums = usage.get(line.id, empty)
             limit = line.data_limit_gb
-            line.cycle_usage_percent = 100.0 * line.cycle_usage_gb / limit if limit else 0.0
+            line.cycle_usage_gb = sums["counted_gb"]
+            line.cycle_usage_percent = 100.0 * sums["counted_gb"] / limit if limit else 0.0
+            line.cycle_priority_gb = sums["priority_gb"]
+            line.cycle_opt_in_priority_gb = sums["opt_in_priority_gb"]
+            line.cycle_standard_gb = sums["standard_gb"]
+            line.cycle_non_billable_gb = sums["non_billable_gb"]
+            line.cycle_overage_gb = overage_gb(
+                line.limit_basis,
+                limit,
+                sums["priority_gb"],
+                sums["opt_in_priority_gb"],
+                sums["counted_gb"],
+            )
 
     def _cycle_usage_by_line(self):
-        """Billable GB of each line in its current cycle, read in one grouped query."""
+        """Usage sums of each line in its current cycle, read in one grouped query.
+
+        Returns ``{line_id: {column: GB}}`` for the columns of ``CYCLE_SUMS``.
+        """
         lines = self.filtered(lambda line: line.id and 1 <= line.billing_day <= 31)
         if not lines:
             return {}
@@ -169,13 +222,14 @@ class StarlinkServiceLine(models.Model):
                 ("date", "<=", max(end for _start, end in bounds.values())),
             ],
             ["service_line_id", "date:day"],
-            ["billable_gb:sum"],
+            [f"{column}:sum" for column in CYCLE_SUMS],
         )
-        usage = defaultdict(float)
-        for line, day, billable in groups:
+        usage = defaultdict(lambda: dict.fromkeys(CYCLE_SUMS, 0.0))
+        for line, day, *sums in groups:
             start, end = bounds[line.id]
             if start <= day <= end:
-                usage[line.id] += billable
+                for column, value in zip(CYCLE_SUMS, sums):
+                    usage[line.id][column] += value
         return usage
 
     def _starlink_today(self):

@@ -55,17 +55,21 @@ class TestBillingCycle(StarlinkCase):
                 {
                     "service_line_id": self.line.id,
                     "date": date(2026, 5, day),
-                    "standard_gb": gb,
+                    "priority_gb": gb,
+                    "standard_gb": 7.0,
                     "non_billable_gb": 3.0,
                 }
             )
         # 2026-06-10 starts the next cycle: not counted.
         Usage.create(
-            {"service_line_id": self.line.id, "date": date(2026, 6, 10), "standard_gb": 99}
+            {"service_line_id": self.line.id, "date": date(2026, 6, 10), "priority_gb": 99}
         )
         line = self.line.with_context(starlink_date=date(2026, 5, 31))
+        # Priority of the 10th, 25th and 31st; standard and non-billable data are apart.
         self.assertAlmostEqual(line.cycle_usage_gb, 30.0)
         self.assertAlmostEqual(line.cycle_usage_percent, 30.0)
+        self.assertAlmostEqual(line.cycle_standard_gb, 21.0)
+        self.assertAlmostEqual(line.cycle_non_billable_gb, 9.0)
 
     def test_cycle_usage_without_limit_is_zero_percent(self):
         unlimited = self.env["product.product"].create(

@@ -73,8 +73,10 @@ class TestConstraints(StarlinkCase):
                 "non_billable_gb": 0.25,
             }
         )
-        self.assertAlmostEqual(usage.billable_gb, 5.0)
-        self.assertAlmostEqual(usage.total_gb, 5.25)
+        # Opt-in priority is a part of priority (Starlink's DataUsageDailyV2), never added;
+        # by Starlink's rule only priority data counts against the plan's limit.
+        self.assertAlmostEqual(usage.counted_gb, 1.5)
+        self.assertAlmostEqual(usage.total_gb, 4.75)
         self.assertEqual(usage.partner_id, self.client)
         self.assertEqual(usage.company_id, self.company)
 
@@ -86,13 +88,13 @@ class TestConstraints(StarlinkCase):
         ]
         self.assertEqual(Usage._upsert(rows), 2)
         # Starlink revises the last day: the same day again overwrites, never duplicates.
-        Usage._upsert([(self.line.id, date(2026, 4, 11), 0.0, 1.0, 5.0, 0.0)])
+        Usage._upsert([(self.line.id, date(2026, 4, 11), 1.0, 1.0, 5.0, 0.0)])
         days = Usage.search(
             [("service_line_id", "=", self.line.id), ("date", ">=", date(2026, 4, 10))],
             order="date",
         )
         self.assertEqual(len(days), 2)
-        self.assertEqual(days.mapped("billable_gb"), [3.0, 6.0])
+        self.assertEqual(days.mapped("counted_gb"), [1.0, 1.0])
         self.assertEqual(days.mapped("total_gb"), [3.5, 6.0])
         self.assertEqual(days.partner_id, self.client)
         self.assertEqual(days.company_id, self.company)

@@ -1,6 +1,7 @@
 """HTTP client of the Starlink Public API V2.
 
-* OAuth2 client-credentials token, cached until shortly before it expires,
+* OAuth2 client-credentials token, cached until shortly before it expires and
+  shared by every client of the same account in the process (``token_cache``),
   refreshed once (and the call retried once) when the API answers 401;
 * a timeout on every request; bounded exponential backoff with jitter on 429,
   5xx, timeouts and connection errors;
@@ -13,7 +14,6 @@ Secrets never appear in log lines, exception messages or ``repr()``.
 
 import logging
 import random
-import threading
 import time
 
 import requests
@@ -31,6 +31,7 @@ from .exceptions import (
     StarlinkValidationError,
 )
 from .ratelimit import RateLimiter, shared_limiter
+from .token_cache import TokenCache, shared_token_cache
 
 _logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class StarlinkClient:
     :param rng: ``random.Random`` used for the jitter
     :param limiter: a :class:`RateLimiter`; default: a private one when ``clock``
         or ``sleep`` is injected, else one shared per account in the process
+    :param token_cache: a :class:`~.token_cache.TokenCache`; default: a private one
+        when ``clock`` is injected, else one shared per credentials in the process
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class StarlinkClient:
         clock=None,
         rng=None,
         limiter=None,
+        token_cache=None,
     ):
         self.base_url = base_url.rstrip("/")
         self.token_url = token_url
@@ -101,9 +105,13 @@ class StarlinkClient:
         self.limiter = limiter or shared_limiter(
             (self.base_url, account_number or client_id), rate_limit_per_min
         )
-        self._token = None
-        self._token_expiry = 0.0
-        self._token_lock = threading.Lock()
+        if token_cache is None:
+            token_cache = (
+                TokenCache(self._clock)
+                if clock
+                else shared_token_cache(token_url, client_id, client_secret)
+            )
+        self.tokens = token_cache
         self.request_count = 0
         self.token_requests = 0
         self.retry_count = 0
@@ -277,21 +285,17 @@ class StarlinkClient:
         )
         return self._check(method, path, response)
 
-    def invalidate_token(self):
-        """Forget the cached token (the next call mints a new one)."""
-        with self._token_lock:
-            self._token = None
-            self._token_expiry = 0.0
+    def invalidate_token(self, token=None):
+        """Forget the cached token (the next call mints a new one); with ``token``,
+        only if it is still the cached one."""
+        self.tokens.invalidate(token)
 
     def _access_token(self):
         """The cached token, or a new one when it is (nearly) expired."""
-        with self._token_lock:
-            if self._token and self._clock() < self._token_expiry:
-                return self._token
-        return self._fetch_token()
+        return self.tokens.get(self._fetch_token)
 
     def _fetch_token(self):
-        """Mint a token with the client-credentials grant."""
+        """Mint a token with the client-credentials grant: ``(token, lifetime)``."""
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -315,11 +319,7 @@ class StarlinkClient:
             raise StarlinkProtocolError(
                 "Starlink token answer has no access_token", path=TOKEN_PATH
             )
-        lifetime = float(payload.get("expires_in") or 900)
-        with self._token_lock:
-            self._token = token
-            self._token_expiry = self._clock() + lifetime - min(60.0, lifetime * 0.1)
-        return token
+        return token, float(payload.get("expires_in") or 900)
 
     def _send(self, method, url, path, authenticated, **kwargs):
         """One call with retries; return the final ``requests.Response``.
@@ -331,15 +331,17 @@ class StarlinkClient:
         attempt, refreshed = 0, False
         while True:
             headers = {"Accept": "application/json"}
+            token = None
             if authenticated:
-                headers["Authorization"] = "Bearer " + self._access_token()
+                token = self._access_token()
+                headers["Authorization"] = "Bearer " + token
                 self.limiter.acquire()
             error, response = self._attempt(method, url, path, headers, kwargs)
             if response is not None:
                 if response.status_code == 401 and authenticated and not refreshed:
                     _logger.info("Starlink %s %s: 401, refreshing the token once", method, path)
                     refreshed = True
-                    self.invalidate_token()
+                    self.invalidate_token(token)
                     continue
                 error = self._retryable_error(method, path, response)
                 if error is None:
@@ -451,7 +453,7 @@ class StarlinkClient:
 
     def _redact(self, text):
         """``text`` without the secret or the current token."""
-        for secret in (self.__secret, self._token):
+        for secret in (self.__secret, self.tokens.token):
             if secret and len(secret) >= 4:
                 text = text.replace(secret, _REDACTED)
         return text

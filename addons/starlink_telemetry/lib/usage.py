@@ -47,6 +47,14 @@ class CycleUsage(NamedTuple):
     usage_limit_gb: float
 
 
+class ServicePlan(NamedTuple):
+    """``servicePlan`` of a service line: the plan's product id and its priority data limit."""
+
+    service_line_number: str
+    product_id: str
+    usage_limit_gb: float
+
+
 class SkippedUsage(NamedTuple):
     """An entry left out, with the reason."""
 
@@ -60,10 +68,11 @@ CYCLE_FIELDS = CycleUsage._fields
 
 @dataclass
 class UsageBatch:
-    """Parsed usage: daily rows, cycle totals, skipped entries."""
+    """Parsed usage: daily rows, cycle totals, service plans, skipped entries."""
 
     daily: list = field(default_factory=list)
     cycles: list = field(default_factory=list)
+    plans: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     duplicates: int = 0
 
@@ -130,6 +139,9 @@ def parse_data_usage(data):
             batch.skipped.append(SkippedUsage(None, "service line without serviceLineNumber"))
             continue
         plan_limit = _plan_limit(line)
+        plan = line.get("servicePlan")
+        if isinstance(plan, dict) and isinstance(plan.get("productId"), str):
+            batch.plans.append(ServicePlan(number, plan["productId"], plan_limit))
         for cycle in line.get("billingCycles") or []:
             _parse_cycle(batch, daily, number, cycle, plan_limit)
     batch.daily = list(daily.values())

@@ -2,6 +2,8 @@ import logging
 
 from odoo import api, models
 
+from .cron_utils import error_text, run_in_batches
+
 _logger = logging.getLogger(__name__)
 
 
@@ -22,38 +24,67 @@ class ProductTemplate(models.Model):
                 [("is_starlink_plan", "=", True), ("starlink_product_reference", "!=", False)]
             )
         }
-        count, errors = 0, []
+        valid, errors = [], []
         for product in products:
             reference = product.get("productReferenceId") if isinstance(product, dict) else None
-            if not reference:
-                errors.append(f"product without productReferenceId: {str(product)[:80]}")
-                continue
-            values = {
-                "name": product.get("name") or reference,
-                "starlink_data_limit_gb": self._starlink_data_limit(product),
-            }
-            plan = existing.get(reference)
-            if plan:
-                plan.write(values)
+            if reference:
+                valid.append(product)
             else:
-                price = float(product.get("price") or 0.0)
-                existing[reference] = self.create(
-                    dict(
-                        values,
-                        type="service",
-                        is_starlink_plan=True,
-                        starlink_product_reference=reference,
-                        standard_price=price,
-                        list_price=price,
-                        company_id=False,
-                    )
-                )
-            count += 1
+                errors.append(f"product without productReferenceId: {str(product)[:80]}")
+
+        def sync(batch):
+            for product in batch:
+                reference = product["productReferenceId"]
+                plan = self._starlink_sync_plan(product, existing.get(reference))
+                self.env.flush_all()  # a failing write fails here, inside its savepoint
+                existing[reference] = plan
+
+        # One savepoint per plan: a plan whose write fails never stops the others. The
+        # caller (the account's sync step) owns the transaction: no commit here.
+        run = run_in_batches(
+            self.env, valid, sync, batch_size=1, commit=False, logger=_logger,
+            describe=lambda product: product["productReferenceId"],
+            what=f"Starlink plan of {account.display_name}:",
+        )  # fmt: skip
+        errors += [
+            f"{product['productReferenceId']}: {error_text(error)}" for product, error in run.failed
+        ]
         if errors:
             _logger.warning(
                 "Starlink products of %s: %d skipped", account.display_name, len(errors)
             )
-        return count, len(errors), "; ".join(errors[:5])
+        return len(run.done), len(errors), "; ".join(errors[:5])
+
+    @api.model
+    def _starlink_sync_plan(self, product, plan):
+        """Create or update the plan of one ``SubscriptionProductResponse``; return it."""
+        values = self._prepare_starlink_plan_values(product)
+        if plan:
+            plan.write(values)
+            return plan
+        price = float(product.get("price") or 0.0)
+        return self.create(
+            dict(
+                values,
+                type="service",
+                is_starlink_plan=True,
+                starlink_product_reference=product["productReferenceId"],
+                standard_price=price,
+                list_price=price,
+                company_id=False,
+            )
+        )
+
+    @api.model
+    def _prepare_starlink_plan_values(self, product):
+        """What follows Starlink on every sync: the name and the data limit."""
+        values = {"name": product.get("name") or product["productReferenceId"]}
+        # The usage answers' servicePlan.usageLimitGB fills the limit when the product
+        # has no data block: an unknown limit (0) never erases a known one.
+        limit = self._starlink_data_limit(product)
+        if limit:
+            values["starlink_data_limit_gb"] = limit
+        return values
 
     @api.model
     def _starlink_data_limit(self, product):

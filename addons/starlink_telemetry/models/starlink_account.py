@@ -1,14 +1,20 @@
 import logging
 import time
+import zlib
+from collections import Counter
+from contextlib import contextmanager
+from functools import partial
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.modules import module as odoo_module
+from odoo.tools import SQL
 
 from ..lib.client import StarlinkClient
 from ..lib.exceptions import StarlinkError
 from ..lib.telemetry import decode_stream
 from ..lib.usage import parse_data_usage
+from .cron_utils import run_in_batches, summarise
 
 _logger = logging.getLogger(__name__)
 
@@ -96,8 +102,24 @@ class StarlinkAccount(models.Model):
 
     # ------------------------------------------------------------------ actions
 
+    def _check_starlink_admin(self):
+        """Raise AccessError unless the user may call Starlink with these accounts' credentials.
+
+        Organization Admins may, on the accounts they may change (their companies'); the
+        credentials themselves stay readable by Settings administrators only. Called first
+        by every public method that uses the credentials: buttons are also RPC endpoints.
+        """
+        if self.env.su:
+            return
+        if not self.env.user.has_group("starlink_base.starlink_base_group_admin"):
+            raise AccessError(
+                _("Only Organization Admins can connect Odoo to a Starlink account.")
+            )
+        self.check_access("write")
+
     def action_test_connection(self):
         self.ensure_one()
+        self._check_starlink_admin()
         try:
             info = self._starlink_client().test_connection()
         except StarlinkError as error:
@@ -106,11 +128,15 @@ class StarlinkAccount(models.Model):
         return self._notify(_("Connected to Starlink account %s.", name or self.account_number))
 
     def action_sync_now(self):
-        for account in self:
+        self._check_starlink_admin()
+        # Checked: the sync runs as the scheduled actions do, with every right on what it
+        # stores (plans, lines, terminals, usage).
+        accounts = self.sudo()
+        for account in accounts:
             account._sync_inventory()
             account._sync_usage()
             account._poll_telemetry(polls=1)
-        failed = self.sync_status_ids.filtered(lambda s: s.state == "error")
+        failed = accounts.sync_status_ids.filtered(lambda s: s.state == "error")
         if failed:
             return self._notify(
                 _("Synchronisation finished with errors: %s", "; ".join(failed.mapped("message"))),
@@ -158,12 +184,62 @@ class StarlinkAccount(models.Model):
 
     @api.model
     def _cron_telemetry_maintenance(self):
-        """Hourly: roll the last hours up, drop expired raw partitions and old rollups."""
-        since = fields.Datetime.subtract(fields.Datetime.now(), hours=3)
-        self.env["starlink.telemetry.hourly"]._rollup(since)
-        self.env["starlink.telemetry.sample"]._prune()
-        self.env["starlink.telemetry.hourly"]._prune()
-        self._commit()
+        """Scheduled action: roll the last hours up, drop expired raw partitions and rollups.
+
+        Unit by unit (terminal batches, one partition, the rollup retention), each in a
+        savepoint and committed: a failing unit is logged and the others go on. The outcome
+        lands on each synchronised account's Telemetry Maintenance status: the failures of
+        its own terminals and those of the shared store.
+        """
+        now = fields.Datetime.now()
+        hourly = self.env["starlink.telemetry.hourly"]
+        rollup = hourly._rollup_in_batches(fields.Datetime.subtract(now, hours=3), commit=True)
+        store_failures = []
+        self.env["starlink.telemetry.sample"]._prune(failures=store_failures, commit=True)
+        retention = run_in_batches(
+            self.env, [_("hourly rollups past the retention")], lambda units: hourly._prune(),
+            batch_size=1, logger=_logger, what="Starlink telemetry maintenance:",
+        )  # fmt: skip
+        store_failures += retention.failed
+        self._record_maintenance(now, rollup, store_failures)
+
+    @api.model
+    def _record_maintenance(self, now, rollup, store_failures):
+        """Write each account's maintenance status from the rollup run and the store's
+        failures (``[(label, error)]``), account by account."""
+        rolled_up = Counter(terminal.account_id.id for terminal in rollup.done)
+        run_in_batches(
+            self.env, self._sync_accounts(),
+            lambda accounts: accounts._write_maintenance_status(
+                now, rolled_up, rollup.failed, store_failures
+            ),
+            batch_size=1, logger=_logger, what="Starlink maintenance status of",
+        )  # fmt: skip
+
+    def _write_maintenance_status(self, now, rolled_up, rollup_failures, store_failures):
+        for account in self:
+            account._set_sync_status(
+                "maintenance",
+                account._prepare_maintenance_status(
+                    now, rolled_up, rollup_failures, store_failures
+                ),
+            )
+
+    def _prepare_maintenance_status(self, now, rolled_up, rollup_failures, store_failures):
+        self.ensure_one()
+        failures = [
+            (terminal.display_name, error)
+            for terminal, error in rollup_failures
+            if terminal.account_id == self
+        ] + store_failures
+        return {
+            "last_run": now,
+            "last_success": now,
+            "state": "warning" if failures else "ok",
+            "record_count": rolled_up[self.id],
+            "error_count": len(failures),
+            "message": summarise(failures) or False,
+        }
 
     # ------------------------------------------------------------------ sync steps
 
@@ -212,21 +288,33 @@ class StarlinkAccount(models.Model):
     def _poll_telemetry(self, polls=None):
         """Poll the telemetry stream; each batch is stored and committed before the next.
 
-        Starlink lingers up to ``telemetry_linger_ms`` to fill a batch; a full batch means a
-        backlog, polled again at once, otherwise calls are paced to about four a minute.
+        Starlink keeps one read position per account and never re-sends a delivered batch:
+        one poller at a time (a second one skips, it does not queue), and each batch is
+        committed on its own before the status and health are written. Starlink lingers up
+        to ``telemetry_linger_ms`` to fill a batch; a full batch means a backlog, polled
+        again at once, otherwise calls are paced to about four a minute. Returns False when
+        another poller had the stream.
         """
         self.ensure_one()
         polls = polls or self.telemetry_polls_per_run
-        for poll in range(polls):
-            started = time.monotonic()
-            result = self._run_stream("telemetry", self._poll_telemetry_once)
-            if result is None:
-                return
-            # Health and last seen follow each batch, not just each run.
-            self.terminal_ids._update_health()
-            self._commit()
-            if result[0] < self.telemetry_batch_size and poll + 1 < polls:
-                self._pace(started, seconds=15)
+        with self._stream_lock("telemetry") as locked:
+            if not locked:
+                _logger.info(
+                    "Starlink telemetry of %s: another poller has the stream, skipped",
+                    self.display_name,
+                )
+                return False
+            for poll in range(polls):
+                started = time.monotonic()
+                received = []
+                step = partial(self._poll_telemetry_once, received=received)
+                result = self._run_stream("telemetry", step)
+                if result is None:
+                    break
+                self._safely("telemetry follow-up", self._after_telemetry_batch, received[0])
+                if result[0] < self.telemetry_batch_size and poll + 1 < polls:
+                    self._pace(started, seconds=15)
+        return True
 
     @api.model
     def _pace(self, started, seconds):
@@ -234,40 +322,89 @@ class StarlinkAccount(models.Model):
         if wait > 0 and not odoo_module.current_test:
             time.sleep(wait)
 
-    def _poll_telemetry_once(self, client):
+    def _poll_telemetry_once(self, client, received=None):
+        """One stream call, decoded and stored; the decoded batch is added to ``received``."""
         payload = client.telemetry_stream(self.telemetry_batch_size, self.telemetry_linger_ms)
         batch = decode_stream(payload)
+        if received is not None:
+            received.append(batch)
         return self.env["starlink.telemetry.sample"]._ingest_batch(batch)
 
-    def _run_stream(self, stream, method):
-        """Run one sync step in a savepoint and record its status; never raises.
+    def _after_telemetry_batch(self, batch):
+        """After a batch is committed: software versions, health and last seen follow it."""
+        self.env["starlink.telemetry.sample"]._update_software_versions(batch.terminals)
+        self.terminal_ids._update_health()
 
-        Returns what the step returned (``(count, errors, message)``) or None on failure.
+    def _run_stream(self, stream, method):
+        """Run one sync step and record its status; never raises.
+
+        The step runs in a savepoint and is committed at once; its status is written
+        afterwards in its own savepoint and commit, so that a failing status write (e.g. a
+        serialization failure against a concurrent sync) never rolls the step's data back.
+        A second run of the same stream of this account while one runs skips.
+        ``method(client)`` returns ``(count, errors, message)``; so does this method, or
+        None on failure or skip.
         """
         self.ensure_one()
-        values = {"last_run": fields.Datetime.now()}
-        result = None
+        now = fields.Datetime.now()
+        with self._stream_lock(stream) as locked:
+            if not locked:
+                _logger.info("Starlink %s of %s is running: skipped", stream, self.display_name)
+                return None
+            try:
+                with self.env.cr.savepoint(), self._starlink_client() as client:
+                    result = method(client)
+            except Exception as error:  # noqa: BLE001 - recorded on the status, never raised
+                self._record_stream_status(stream, self._stream_error_values(stream, now, error))
+                return None
+            self._commit()
+            self._record_stream_status(stream, self._stream_success_values(now, result))
+        return result
+
+    def _stream_error_values(self, stream, now, error):
+        if isinstance(error, StarlinkError | UserError):
+            _logger.warning("Starlink %s sync of %s failed: %s", stream, self.display_name, error)
+            message = str(error)
+        else:
+            _logger.exception("Starlink %s sync of %s crashed", stream, self.display_name)
+            message = repr(error)
+        return {
+            "last_run": now,
+            "state": "error",
+            "message": message,
+            "record_count": 0,
+            "error_count": 0,
+        }
+
+    @api.model
+    def _stream_success_values(self, now, result):
+        count, errors, message = result
+        return {
+            "last_run": now,
+            "last_success": now,
+            "state": "warning" if errors else "ok",
+            "record_count": count,
+            "error_count": errors,
+            "message": message or False,
+        }
+
+    def _record_stream_status(self, stream, values):
+        self._safely(f"{stream} status", self._set_sync_status, stream, values)
+
+    def _safely(self, what, method, *args):
+        """Run ``method`` in its own savepoint and commit; a failure is logged, not raised.
+
+        Returns whether it worked.
+        """
         try:
             with self.env.cr.savepoint():
-                result = method(self._starlink_client())
-        except (StarlinkError, UserError) as error:
-            _logger.warning("Starlink %s sync of %s failed: %s", stream, self.display_name, error)
-            values.update(state="error", message=str(error), record_count=0, error_count=0)
-        except Exception as error:
-            _logger.exception("Starlink %s sync of %s crashed", stream, self.display_name)
-            values.update(state="error", message=repr(error), record_count=0, error_count=0)
-        else:
-            count, errors, message = result
-            values.update(
-                state="warning" if errors else "ok",
-                last_success=values["last_run"],
-                record_count=count,
-                error_count=errors,
-                message=message or False,
-            )
-        self._set_sync_status(stream, values)
-        self._commit()
-        return result
+                method(*args)
+            self._commit()
+        except Exception:  # noqa: BLE001 - the data before it is committed already
+            _logger.exception("Starlink %s of %s failed", what, self.display_name)
+            self._rollback()
+            return False
+        return True
 
     def _set_sync_status(self, stream, values):
         status = self.sync_status_ids.filtered(lambda s: s.stream == stream)
@@ -278,8 +415,34 @@ class StarlinkAccount(models.Model):
                 dict(values, account_id=self.id, stream=stream)
             )
 
+    @contextmanager
+    def _stream_lock(self, stream, cr=None):
+        """Hold the lock of one stream of this account; yields False when it is taken.
+
+        A PostgreSQL session advisory lock on ``cr``'s connection (default: this
+        environment's): it holds across the commits of a run, is seen by every Odoo process
+        on the database, is never waited for, and goes with the connection if the process
+        dies. Taken again by the same run, it nests.
+        """
+        self.ensure_one()
+        key = (zlib.crc32(f"starlink.sync.{stream}".encode()) & 0x7FFFFFFF, self.id)
+        cr = cr or self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", *key))
+        locked = cr.fetchone()[0]
+        try:
+            yield locked
+        finally:
+            if locked:
+                cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", *key))
+
     @api.model
     def _commit(self):
         """Commit the work done so far, except inside tests (one transaction per test)."""
         if not odoo_module.current_test:
             self.env.cr.commit()
+
+    @api.model
+    def _rollback(self):
+        """Roll a failed commit back (outside tests, where the savepoint did it already)."""
+        if not odoo_module.current_test:
+            self.env.cr.rollback()

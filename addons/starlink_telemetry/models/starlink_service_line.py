@@ -9,9 +9,15 @@ from odoo import api, fields, models
 
 from ..lib.forecast import forecast_usage, pivot_usage
 from ..lib.svg_chart import line_chart
+from .cron_utils import error_text, report_progress, run_in_batches
 from .sync_utils import changed_values
 
 _logger = logging.getLogger(__name__)
+
+# Lines forecast together (one vectorised run, one savepoint, one commit) and per run of the
+# scheduled action.
+FORECAST_BATCH_SIZE = 500
+FORECAST_BATCHES_PER_RUN = 20
 
 
 class StarlinkServiceLine(models.Model):
@@ -19,6 +25,11 @@ class StarlinkServiceLine(models.Model):
 
     forecast_ids = fields.One2many("starlink.usage.forecast", "service_line_id")
     forecast_date = fields.Date(string="Forecast On", readonly=True, copy=False)
+    forecast_run_date = fields.Date(
+        string="Forecast Run On", readonly=True, copy=False,
+        help="Day the scheduled forecast last ran for this line, whether it gave a forecast "
+        "(no usage history yet, or a failure noted in the chatter) or not.",
+    )  # fmt: skip
     forecast_total_gb = fields.Float(
         string="Projected Cycle Total (GB)", readonly=True, copy=False, digits=(16, 1),
         help="Billable GB projected at the end of the current cycle.",
@@ -175,7 +186,7 @@ class StarlinkServiceLine(models.Model):
         self.ensure_one()
         start, end = self.cycle_start_date, self.cycle_end_date
         days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        actual = {u.date: u.billable_gb for u in self.usage_ids if start <= u.date <= end}
+        actual = {u.date: u.counted_gb for u in self.usage_ids if start <= u.date <= end}
         forecast = {f.date: f for f in self.forecast_ids if f.cycle == "current"}
         last_actual = max(actual, default=None)
         total, actual_line = 0.0, []
@@ -214,9 +225,68 @@ class StarlinkServiceLine(models.Model):
     # ------------------------------------------------------------------ forecasts
 
     @api.model
-    def _cron_refresh_forecasts(self, today=None):
-        lines = self.search([("state", "in", ("active", "suspended"))])
-        return lines._refresh_forecasts(today)
+    def _cron_refresh_forecasts(
+        self, today=None, batch_size=FORECAST_BATCH_SIZE, max_batches=FORECAST_BATCHES_PER_RUN
+    ):
+        """Scheduled action: forecast the lines not forecast today, batch by batch.
+
+        A batch is one vectorised run in a savepoint, committed; a failing batch is retried
+        in halves down to the failing line, which gets a note in its chatter while the others
+        get their forecast. After ``max_batches`` the run stops and triggers itself for the
+        rest. Returns the number of lines forecast.
+        """
+        today = today or fields.Date.context_today(self)
+        domain = self._get_forecast_domain(today)
+        lines = self.search(domain, limit=batch_size * max_batches, order="id")
+        run = self._forecast_in_batches(lines, today, batch_size)
+        report_progress(
+            self.env, "starlink_telemetry.ir_cron_starlink_forecast",
+            done=run.count, remaining=self.search_count(domain),
+        )  # fmt: skip
+        return len(run.done)
+
+    @api.model
+    def _get_forecast_domain(self, today):
+        return [
+            ("state", "in", ("active", "suspended")),
+            "|", ("forecast_run_date", "=", False), ("forecast_run_date", "<", today),
+        ]  # fmt: skip
+
+    def _forecast_in_batches(self, lines, today, batch_size, commit=True):
+        return run_in_batches(
+            self.env, lines, lambda batch: batch._forecast_batch(today), batch_size=batch_size,
+            on_failure=lambda line, error: line._forecast_failed(today, error), commit=commit,
+            logger=_logger, what="Starlink usage forecast of line",
+        )  # fmt: skip
+
+    def _forecast_batch(self, today):
+        """Forecast these lines in one vectorised run and mark them as run today."""
+        self._refresh_forecasts(today)
+        self.write(self._prepare_forecast_run_values(today))
+
+    def _prepare_forecast_run_values(self, today):
+        return {"forecast_run_date": today}
+
+    def _forecast_failed(self, today, error):
+        """Show staff why this line has no fresh forecast; it is tried again tomorrow."""
+        self.ensure_one()
+        self.write(self._prepare_forecast_run_values(today))
+        self.message_post(
+            body=self.env._(
+                "The usage forecast of %(date)s failed: %(reason)s",
+                date=today,
+                reason=error_text(error),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def action_refresh_forecast(self):
+        """Forecast these lines now: for whoever may edit them (Sales & Support and above)."""
+        self.check_access("write")
+        today = fields.Date.context_today(self)
+        # Savepoints isolate a failing line; the request commits once, at its end.
+        run = self._forecast_in_batches(self, today, FORECAST_BATCH_SIZE, commit=False)
+        return bool(run.done)
 
     def _refresh_forecasts(self, today=None, history_days=180):
         """Forecast every line of ``self`` at once and store the results.
@@ -232,7 +302,7 @@ class StarlinkServiceLine(models.Model):
             return 0
         self.env.flush_all()
         self.env.cr.execute(
-            """SELECT service_line_id, date, billable_gb FROM starlink_usage_daily
+            """SELECT service_line_id, date, counted_gb FROM starlink_usage_daily
                 WHERE service_line_id = ANY(%s) AND date >= %s AND date < %s""",
             (lines.ids, today - timedelta(days=history_days), today),
         )

@@ -6,8 +6,14 @@ import psycopg2
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .cron_utils import run_in_batches
 
 _logger = logging.getLogger(__name__)
+
+# Days raw samples are kept (setting ``starlink_telemetry.raw_retention_days``).
+RAW_RETENTION_DAYS = 8
 
 # Column order of the ingestion tuples and of the COPY into the staging table.
 SAMPLE_COLUMNS = (
@@ -130,40 +136,65 @@ class StarlinkTelemetrySample(models.Model):
         existing = set(self._partition_days())
         for day in sorted(set(days) - existing):
             self.env.cr.execute(
-                f"""CREATE TABLE IF NOT EXISTS {self._partition_name(day)}
-                    PARTITION OF starlink_telemetry_raw FOR VALUES FROM (%s) TO (%s)""",
-                (day, day + timedelta(days=1)),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS %s PARTITION OF starlink_telemetry_raw "
+                    "FOR VALUES FROM (%s) TO (%s)",
+                    SQL.identifier(self._partition_name(day)),
+                    day,
+                    day + timedelta(days=1),
+                )
             )
 
     @api.model
     def _partition_days(self):
         self.env.cr.execute(
-            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = 'starlink_telemetry_raw'::regclass"""
+            SQL(
+                """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    WHERE i.inhparent = 'starlink_telemetry_raw'::regclass"""
+            )
         )
         return sorted(
             datetime.strptime(name[-8:], "%Y%m%d").date() for (name,) in self.env.cr.fetchall()
         )
 
     @api.model
-    def _prune(self, retention_days=None, today=None):
-        """Drop the partitions older than the retention (days). Returns the dropped days."""
+    def _prune(self, retention_days=None, today=None, failures=None, commit=False):
+        """Drop the partitions older than the retention (days). Returns the dropped days.
+
+        Each partition is dropped in its own savepoint: one that cannot be dropped (e.g. a
+        lock) is logged with the reason and appended to ``failures`` (``[(label, error)]``),
+        the others are dropped (and committed one by one, with ``commit``).
+        """
+        run = run_in_batches(
+            self.env, self._get_expired_partition_days(retention_days, today),
+            lambda days: self._drop_partitions(days), batch_size=1, commit=commit,
+            logger=_logger, what="Starlink raw telemetry partition of",
+        )  # fmt: skip
+        if failures is not None:
+            failures.extend(
+                (self.env._("raw telemetry of %(day)s", day=day), error)
+                for day, error in run.failed
+            )
+        return run.done
+
+    @api.model
+    def _get_expired_partition_days(self, retention_days=None, today=None):
         if retention_days is None:
             retention_days = self._retention_days()
-        today = today or fields.Date.today()
-        limit = today - timedelta(days=retention_days)
-        dropped = [day for day in self._partition_days() if day < limit]
-        for day in dropped:
-            self.env.cr.execute(f"DROP TABLE IF EXISTS {self._partition_name(day)}")
-        return dropped
+        limit = (today or fields.Date.today()) - timedelta(days=retention_days)
+        return [day for day in self._partition_days() if day < limit]
+
+    @api.model
+    def _drop_partitions(self, days):
+        for day in days:
+            self.env.cr.execute(
+                SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self._partition_name(day)))
+            )
 
     @api.model
     def _retention_days(self):
-        return int(
-            self.env["ir.config_parameter"].sudo().get_param(
-                "starlink_telemetry.raw_retention_days", 8
-            )
-        )
+        params = self.env["ir.config_parameter"].sudo()
+        return int(params.get_param("starlink_telemetry.raw_retention_days", RAW_RETENTION_DAYS))
 
     # ------------------------------------------------------------------ ingestion
 
@@ -243,7 +274,6 @@ class StarlinkTelemetrySample(models.Model):
                 )
             )  # fmt: skip
         new = self._ingest(rows)
-        self._update_software_versions(batch.terminals)
         skipped = batch.skipped_count + too_old
         message = f"{new} new samples, {len(rows) - new} already stored"
         if skipped:
@@ -256,6 +286,7 @@ class StarlinkTelemetrySample(models.Model):
 
     @api.model
     def _update_software_versions(self, samples):
+        """The terminals run the software version their latest samples report."""
         latest = {}
         for sample in samples:
             if sample.software_version:

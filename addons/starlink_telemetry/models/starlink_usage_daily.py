@@ -19,12 +19,12 @@ class StarlinkUsageDaily(models.Model):
         """Upsert the daily rows of a parsed usage batch (``lib.usage.UsageBatch``).
 
         Rows of unknown service lines are skipped and counted with the parser's own skipped
-        entries. Returns ``(records, errors, message)``.
+        entries. The plans' data limits follow the answer's ``servicePlan`` first (see
+        :meth:`_starlink_apply_plans`). Returns ``(records, errors, message)``.
         """
-        lines = {
-            line.service_line_number: line.id
-            for line in self.env["starlink.service.line"].search([("account_id", "=", account.id)])
-        }
+        records = self.env["starlink.service.line"].search([("account_id", "=", account.id)])
+        plan_notes = self._starlink_apply_plans(records, batch.plans)
+        lines = {line.service_line_number: line.id for line in records}
         rows, unknown = [], set()
         for day in batch.daily:
             line_id = lines.get(day.service_line_number)
@@ -35,6 +35,7 @@ class StarlinkUsageDaily(models.Model):
         written = self._upsert(rows)
         reasons = [f"{s.service_line_number}: {s.reason}" for s in batch.skipped]
         reasons += [f"{number}: unknown service line" for number in sorted(unknown)]
+        reasons += plan_notes
         if reasons:
             _logger.warning(
                 "Starlink usage of %s: %d entries skipped (%s)",
@@ -43,6 +44,48 @@ class StarlinkUsageDaily(models.Model):
                 "; ".join(reasons[:3]),
             )
         return written, len(reasons), "; ".join(reasons[:5])
+
+    @api.model
+    def _starlink_apply_plans(self, lines, plans):
+        """Fill the plans' data limits (and lines without a plan) from ``servicePlan``.
+
+        Every usage answer carries the line's plan (``productId``) and its included priority
+        data (``usageLimitGB``): a plan's limit follows Starlink's, a line without a plan gets
+        it. A limit of 0 (plans restricted by default) never erases a known limit. Returns the
+        notes to report (unknown plans, lines that disagree on one plan's limit).
+        """
+        by_number = {line.service_line_number: line for line in lines}
+        references = {plan.product_id for plan in plans if plan.product_id}
+        products = {
+            product.starlink_product_reference: product
+            for product in self.env["product.product"].search(
+                [
+                    ("is_starlink_plan", "=", True),
+                    ("starlink_product_reference", "in", list(references)),
+                ]
+            )
+        }
+        limits, notes = {}, []
+        for plan in plans:
+            product = products.get(plan.product_id)
+            line = by_number.get(plan.service_line_number)
+            if not product:
+                notes.append(f"{plan.service_line_number}: unknown plan {plan.product_id}")
+                continue
+            if line and not line.product_id:
+                line.product_id = product
+            if plan.usage_limit_gb > 0:
+                limits.setdefault(product, set()).add(plan.usage_limit_gb)
+        for product, values in limits.items():
+            if len(values) > 1:
+                notes.append(
+                    f"plan {product.starlink_product_reference}: lines report limits "
+                    f"{', '.join(f'{value:g}' for value in sorted(values))} GB; the largest is kept"
+                )
+            limit = max(values)
+            if product.starlink_data_limit_gb != limit:
+                product.starlink_data_limit_gb = limit
+        return notes
 
     @api.model
     def _usage_anomalies(self, lines, today, threshold=4.0, recent_days=3, history_days=90):
@@ -55,7 +98,7 @@ class StarlinkUsageDaily(models.Model):
         self.env.flush_all()
         first = today - timedelta(days=history_days)
         self.env.cr.execute(
-            """SELECT service_line_id, date, billable_gb FROM starlink_usage_daily
+            """SELECT service_line_id, date, counted_gb FROM starlink_usage_daily
                 WHERE service_line_id = ANY(%s) AND date >= %s AND date < %s""",
             (lines.ids, first, today),
         )

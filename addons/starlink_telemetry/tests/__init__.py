@@ -7,3 +7,6 @@ from . import test_terminal_health
 from . import test_alerts
 from . import test_forecast
 from . import test_record_rules
+from . import test_usage_semantics
+from . import test_credential_access
+from . import test_token_budget

@@ -43,7 +43,7 @@ class TestAlerts(TransactionCase):
         )  # fmt: skip
 
     def _use(self, gb, day=date(2026, 5, 2)):
-        self.env["starlink.usage.daily"]._upsert([(self.line.id, day, 0.0, 0.0, gb, 0.0)])
+        self.env["starlink.usage.daily"]._upsert([(self.line.id, day, gb, 0.0, 0.0, 0.0)])
 
     def _evaluate(self, today=TODAY, now=NOW):
         return self.Alert._cron_evaluate(today=today, now=now)
@@ -202,7 +202,7 @@ class TestAlerts(TransactionCase):
         self._evaluate()
         other = self.env["res.partner"].create({"name": "Other", "is_company": True})
         other_line = self.line.copy({"service_line_number": "AST-AL-2", "partner_id": other.id})
-        self.env["starlink.usage.daily"]._upsert([(other_line.id, date(2026, 5, 3), 0, 0, 85, 0)])
+        self.env["starlink.usage.daily"]._upsert([(other_line.id, date(2026, 5, 3), 85, 0, 0, 0)])
         self._evaluate()
         contact = self.env["res.partner"].create({"name": "C", "parent_id": self.client.id})
         portal = new_test_user(self.env, "alert_portal", groups="base.group_portal",
@@ -240,7 +240,7 @@ class TestAlertTranslation(TransactionCase):
             {"service_line_number": "AST-FR-1", "account_id": account.id, "state": "active",
              "partner_id": client.id, "product_id": plan.id, "billing_day": 1}
         )  # fmt: skip
-        self.env["starlink.usage.daily"]._upsert([(line.id, TODAY, 0, 0, 46.0, 0)])
+        self.env["starlink.usage.daily"]._upsert([(line.id, TODAY, 46.0, 0, 0, 0)])
         alert = self.env["starlink.alert"]._cron_evaluate(today=TODAY, now=NOW)
         self.assertEqual(alert.rule_id, rule)
         self.assertEqual(alert.name, "AST-FR-1 a dépassé 90 % de ses 50 Go")

@@ -25,7 +25,7 @@ class TestForecast(TransactionCase):
         for back in range(1, 121):
             day = TODAY - timedelta(days=back)
             gb = 6.0 if day.weekday() >= 5 else 3.0
-            rows.append((cls.line.id, day, 0.0, 0.0, gb, 0.0))
+            rows.append((cls.line.id, day, gb, 0.0, 0.0, 0.0))
         cls.env["starlink.usage.daily"]._upsert(rows)
         cls.expected_total = sum(
             6.0 if (date(2026, 5, 1) + timedelta(days=i)).weekday() >= 5 else 3.0
@@ -80,7 +80,7 @@ class TestForecast(TransactionCase):
         )  # fmt: skip
         self.assertFalse(self.env["starlink.alert"]._cron_evaluate(today=TODAY))
         spike_day = TODAY - timedelta(days=1)
-        self.env["starlink.usage.daily"]._upsert([(self.line.id, spike_day, 0, 0, 60.0, 0)])
+        self.env["starlink.usage.daily"]._upsert([(self.line.id, spike_day, 60.0, 0, 0, 0)])
         alert = self.env["starlink.alert"]._cron_evaluate(today=TODAY)
         self.assertEqual(alert.rule_id, rule)
         self.assertEqual(alert.key, f"day:{spike_day}")

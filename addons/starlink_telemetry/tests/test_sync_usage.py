@@ -4,6 +4,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..lib.usage import parse_data_usage, parse_day
 from .common import StarlinkSimulatorCase
 
 MODELS_LOGGER = "odoo.addons.starlink_telemetry"  # models and API client warnings
@@ -32,7 +33,13 @@ class TestSyncUsage(StarlinkSimulatorCase):
         today = fields.Date.today()
         self.assertFalse(usage.filtered(lambda u: u.date >= today))
         self.assertTrue(usage.filtered(lambda u: u.date == today - timedelta(days=1)))
-        self.assertTrue(all(u.total_gb >= u.billable_gb >= 0 for u in usage))
+        for day in usage:
+            # Opt-in priority is a part of priority; only priority counts (Starlink's rule).
+            self.assertLessEqual(day.opt_in_priority_gb, day.priority_gb + 1e-6)
+            self.assertAlmostEqual(day.counted_gb, day.priority_gb, places=3)
+            self.assertAlmostEqual(
+                day.total_gb, day.priority_gb + day.standard_gb + day.non_billable_gb, places=3
+            )
         keys = {(u.service_line_id.id, u.date) for u in usage}
         self.assertEqual(len(keys), len(usage))
         # The same data again: same rows, updated in place.
@@ -66,9 +73,18 @@ class TestSyncUsage(StarlinkSimulatorCase):
     def test_several_overage_lines_summed(self):
         self.simulator.faults(overage_lines=3)
         with self.account._starlink_client() as api:
-            from ..lib.usage import parse_data_usage
-
-            batch = parse_data_usage(api.query_data_usage(self.lines.mapped("service_line_number")))
-        over = [c for c in batch.cycles if c.overage_line_count == 3]
-        self.assertTrue(over)
-        self.assertTrue(all(c.overage_gb >= 0 for c in over))
+            answers = api.query_data_usage(self.lines.mapped("service_line_number"))
+        batch = parse_data_usage(answers)
+        cycles = {(c.service_line_number, c.start_date): c for c in batch.cycles}
+        checked = 0
+        for answer in answers:
+            for raw in answer["billingCycles"]:
+                if not raw["overageLines"]:
+                    continue
+                cycle = cycles[(answer["serviceLineNumber"], parse_day(raw["startDate"]))]
+                amounts = [line["overageAmountGB"] for line in raw["overageLines"]]
+                self.assertEqual(cycle.overage_line_count, 3)
+                self.assertAlmostEqual(cycle.overage_gb, sum(amounts), places=2)
+                self.assertGreater(cycle.overage_gb, max(amounts))
+                checked += 1
+        self.assertTrue(checked, "the simulator's fleet has lines in overage")

@@ -1,6 +1,7 @@
+import threading
 from datetime import timedelta
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -90,19 +91,110 @@ class TestTelemetryStream(StarlinkSimulatorCase):
     @mute_logger(MODELS_LOGGER)
     def test_crash_mid_batch_leaves_nothing(self):
         Sample = self.env.registry["starlink.telemetry.sample"]
+        original = Sample._ingest
 
-        def crash(self, samples):
-            raise RuntimeError("disk full")
+        def crash(self, rows):
+            original(self, rows)  # the rows are in the table ...
+            raise RuntimeError("disk full")  # ... when the batch fails
 
-        original = Sample._update_software_versions
-        Sample._update_software_versions = crash
+        Sample._ingest = crash
         try:
             self.account._poll_telemetry(polls=1)
         finally:
-            Sample._update_software_versions = original
+            Sample._ingest = original
         self.assertEqual(self.status("telemetry").state, "error")
         self.assertIn("disk full", self.status("telemetry").message)
         self.assertEqual(self._samples(), [], "the failed batch is rolled back whole")
+
+    def _patch(self, model, name, replacement):
+        cls = type(self.env[model])
+        original = getattr(cls, name)
+        setattr(cls, name, replacement)
+        self.addCleanup(setattr, cls, name, original)
+        return original
+
+    @mute_logger(MODELS_LOGGER)
+    def test_batch_committed_before_status_and_health(self):
+        events = []
+        ingest = self._patch(
+            "starlink.telemetry.sample", "_ingest_batch",
+            lambda model, batch: events.append("batch") or ingest(model, batch),
+        )  # fmt: skip
+        self._patch("starlink.account", "_commit", lambda model: events.append("commit"))
+
+        def status_fails(account, stream, values):
+            events.append("status")
+            raise RuntimeError("could not serialize access due to concurrent update")
+
+        def health_fails(terminals, now=None):
+            events.append("health")
+            raise RuntimeError("could not serialize access due to concurrent update")
+
+        self._patch("starlink.account", "_set_sync_status", status_fails)
+        self._patch("starlink.terminal", "_update_health", health_fails)
+        self.assertTrue(self.account._poll_telemetry(polls=1))
+        # The batch is committed on its own before the status and health are written, and
+        # their failures (rolled back to their savepoints) never take the batch with them.
+        self.assertEqual(events, ["batch", "commit", "status", "health"])
+        samples = self._samples()
+        self.assertTrue(samples)
+        # The next poll goes on from there: later samples only, nothing stored twice.
+        self.account._poll_telemetry(polls=1)
+        keys = {(s[0], s[1]) for s in self._samples()}
+        self.assertEqual(len(keys), len(self._samples()))
+        self.assertGreaterEqual(len(keys), len(samples))
+
+    def _hold_poll_lock(self):
+        """Take the account's telemetry lock from another database connection, as a poller
+        of another Odoo process would; returns its cursor (close it to release)."""
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        lock = self.account._stream_lock("telemetry", cr=other)
+        self.assertTrue(lock.__enter__(), "the other connection takes the free lock")
+        self.addCleanup(lock.__exit__, None, None, None)
+        return other, lock
+
+    def _stream_answers(self):
+        """Stream calls Starlink answered (each one moved the read position)."""
+        log = self.simulator.control("GET", "stats")["log"]
+        return sum(e["route"] == "/public/v2/telemetry/stream" and e["status"] == 200 for e in log)
+
+    def test_second_poller_skips_and_loses_nothing(self):
+        _other, lock = self._hold_poll_lock()
+        self.assertFalse(self.account._poll_telemetry(polls=2), "the second poller skips")
+        # It did not call the stream: Starlink's read position has not moved, so no
+        # batch was handed out that nobody stores.
+        self.assertEqual(self._stream_answers(), 0)
+        self.assertEqual(self._samples(), [])
+        self.assertFalse(self.status("telemetry"), "a skip writes no status")
+        lock.__exit__(None, None, None)
+        self.assertTrue(self.account._poll_telemetry(polls=1))
+        self.assertEqual(self._stream_answers(), 1)
+        status = self.status("telemetry")
+        samples = self._samples()
+        self.assertEqual(status.record_count, len(samples), "every row received is stored")
+        self.assertEqual(len({(s[0], s[1]) for s in samples}), len(samples))
+
+    def test_two_connections_race_for_the_lock(self):
+        cursors = [sql_db.db_connect(self.env.cr.dbname).cursor() for _ in range(2)]
+        for cursor in cursors:
+            self.addCleanup(cursor.close)
+        results, barrier = [], threading.Barrier(2)
+
+        def poller(cursor):
+            barrier.wait(timeout=10)
+            with account._stream_lock("telemetry", cr=cursor) as locked:
+                results.append(locked)
+                barrier.wait(timeout=10)  # both have tried while the winner still holds it
+
+        account = self.account
+
+        threads = [threading.Thread(target=poller, args=(cursor,)) for cursor in cursors]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        self.assertEqual(sorted(results), [False, True])
 
     def test_rollup_from_stream(self):
         self.account._poll_telemetry(polls=1)
