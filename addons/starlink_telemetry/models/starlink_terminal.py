@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from markupsafe import Markup
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 
@@ -145,8 +144,7 @@ class StarlinkTerminal(models.Model):
         window = max(thresholds["offline_minutes"], 5)
         stats = self._recent_stats(self.ids, now - timedelta(minutes=window))
         if stats:
-            execute_values(
-                self.env.cr._obj,
+            self.env.cr.execute_values(
                 """UPDATE starlink_terminal t SET last_seen = v.ts, downlink_mbps = v.down,
                           uplink_mbps = v.up, latency_ms = v.lat, ping_drop_percent = v.pdrop,
                           obstruction_percent = v.obs, signal_quality = v.sq,

@@ -113,6 +113,9 @@ class StarlinkSimulatorCase(TransactionCase):
     def setUp(self):
         super().setUp()
         self.simulator.reset()
+        # The reset forgets every token the simulator issued; the process-wide token cache
+        # forgets it too, as a fresh server process would.
+        self.account._starlink_client().invalidate_token()
 
     def status(self, stream, account=None):
         account = account or self.account

@@ -12,7 +12,6 @@ class TestTokenBudget(StarlinkSimulatorCase):
         return self.simulator.control("GET", "stats")
 
     def test_one_token_for_a_whole_sync_and_ten_polls(self):
-        self.account._starlink_client().invalidate_token()  # start from an empty cache
         self.account._sync_inventory()
         self.account._sync_usage()
         self.account._poll_telemetry(polls=10)
@@ -25,7 +24,6 @@ class TestTokenBudget(StarlinkSimulatorCase):
         self.assertEqual(set(statuses.mapped("state")), {"ok"}, statuses.mapped("message"))
 
     def test_new_token_only_after_a_401(self):
-        self.account._starlink_client().invalidate_token()
         self.account._poll_telemetry(polls=3)
         self.assertEqual(self._stats()["token_requests"], 1)
         self.simulator.control("POST", "faults", {"expire_tokens": True})
