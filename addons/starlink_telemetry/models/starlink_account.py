@@ -18,6 +18,8 @@ from .cron_utils import run_in_batches, summarise
 
 _logger = logging.getLogger(__name__)
 
+REQUESTS_PER_MINUTE = 240  # under Starlink's 250 requests/min per account
+
 CLIENT_MATCH = [
     ("none", "Do not link automatically"),
     ("ref", "Nickname starts with the client's reference"),
@@ -98,7 +100,18 @@ class StarlinkAccount(models.Model):
             client_secret=account.client_secret,
             account_number=account.account_number,
             timeout=(5.0, 30.0),
+            rate_limit_per_min=self._requests_per_minute(),
         )
+
+    @api.model
+    def _requests_per_minute(self):
+        """This process's share of Starlink's 250 requests/min per account (system parameter
+        ``starlink_telemetry.requests_per_minute``, default 240): divide it by the number of
+        server processes that run the Starlink scheduled actions."""
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            "starlink_telemetry.requests_per_minute", REQUESTS_PER_MINUTE
+        )
+        return int(value)
 
     # ------------------------------------------------------------------ actions
 

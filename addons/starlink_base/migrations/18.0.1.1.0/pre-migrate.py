@@ -5,7 +5,8 @@ against the plan's limit): the column is renamed here so that the update does no
 row by row, and its values are recomputed in SQL after the update (post-migrate).
 """
 
-from odoo.tools import SQL, column_exists
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 
 def migrate(cr, version):
