@@ -3,9 +3,22 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .cron_utils import error_text, report_progress, run_in_batches
+
 _logger = logging.getLogger(__name__)
 
 DATA_LIMIT_ALERTS = {"disabled_data_usage_exceeded_quota", "data_overage_rate_limited"}
+# Service lines evaluated together by a rule (one savepoint each), and alerts notified per
+# batch (one commit each) and per run of the scheduled action.
+EVALUATE_BATCH_SIZE = 500
+NOTIFY_BATCH_SIZE = 50
+NOTIFY_BATCHES_PER_RUN = 10
+NOTIFY_STATES = [
+    ("pending", "To Notify"),
+    ("done", "Notified"),
+    ("superseded", "Superseded"),
+    ("failed", "Failed"),
+]
 
 
 class StarlinkAlert(models.Model):
@@ -53,6 +66,13 @@ class StarlinkAlert(models.Model):
         help="A bigger plan that costs less than the projected overage.",
     )  # fmt: skip
     client_mailed = fields.Boolean(readonly=True, copy=False)
+    notify_state = fields.Selection(
+        NOTIFY_STATES, string="Notification", readonly=True, copy=False, index=True,
+        help="To Notify: staff and client are told by the next run of the notification "
+        "action. Superseded: a higher usage threshold of the same cycle was told instead. "
+        "Failed: see the reason; fix it, then retry.",
+    )  # fmt: skip
+    notify_error = fields.Text(string="Notification Error", readonly=True, copy=False)
 
     _sql_constraints = [
         ("rule_line_key_uniq", "unique(rule_id, service_line_id, key)", "This alert exists."),
@@ -62,28 +82,73 @@ class StarlinkAlert(models.Model):
 
     @api.model
     def _cron_evaluate(self, today=None, now=None):
-        """Evaluate every active rule on every active or suspended line."""
+        """Scheduled action: evaluate every active rule, then notify the new alerts.
+
+        Each rule is evaluated on its lines batch by batch (a failing line never stops the
+        others, see ``_evaluate_rules``); the first batches of notifications follow at once,
+        the rest in the notification action. Returns the alerts created.
+        """
         today = today or fields.Date.context_today(self)
         now = now or fields.Datetime.now()
-        lines = self.env["starlink.service.line"].search([("state", "in", ("active", "suspended"))])
-        lines = lines.with_context(starlink_date=today)
-        created = self.browse()
-        for rule in self.env["starlink.alert.rule"].search([]):
-            watched = lines.filtered(rule._applies_to)
-            evaluator = getattr(self, f"_conditions_{rule.rule_type}")
-            created |= self._apply_conditions(rule, evaluator(rule, watched, today, now), now)
-        created.with_context(starlink_date=today)._notify()
+        rules = self.env["starlink.alert.rule"].search(self._get_rules_to_evaluate_domain())
+        created = self._evaluate_rules(rules, today, now)
+        self.env["ir.cron"]._notify_progress(done=len(rules), remaining=0)
+        # The first notifications at once; the notification action does the rest.
+        __, remaining = self.with_context(starlink_date=today)._notify_pending()
+        if remaining:
+            self.env.ref("starlink_telemetry.ir_cron_starlink_alert_notify")._trigger()
         return created
 
-    def _apply_conditions(self, rule, conditions, now):
-        """Open, reopen and resolve ``rule``'s alerts to match ``conditions``.
+    @api.model
+    def _get_rules_to_evaluate_domain(self):
+        return [("active", "=", True)]
+
+    @api.model
+    def _evaluate_rules(self, rules, today, now, commit=True):
+        """Evaluate ``rules`` on their lines; record each rule's run and failing lines.
+
+        A rule runs on batches of lines, each in a savepoint (and committed, with
+        ``commit``); a batch that fails is retried in halves down to the failing line, which
+        is logged and listed on the rule (``last_error``) while the other lines' alerts are
+        kept.
+        """
+        created = self.browse()
+        for rule in rules:
+            lines = self.env["starlink.service.line"].search(rule._get_watched_lines_domain())
+            lines = lines.with_context(starlink_date=today)
+            batch_created = []
+
+            def evaluate(batch, rule=rule, batch_created=batch_created):
+                batch_created.append(self._evaluate_lines(rule, batch, today, now))
+
+            run = run_in_batches(
+                self.env, lines, evaluate, batch_size=EVALUATE_BATCH_SIZE, commit=commit,
+                logger=_logger, what=f"Starlink alert rule {rule.name!r} on line",
+            )  # fmt: skip
+            for alerts in batch_created:
+                created |= alerts
+            rule._record_run(now, [(line.display_name, error) for line, error in run.failed])
+            if commit:
+                self.env["starlink.account"]._commit()
+        return created.exists()
+
+    @api.model
+    def _evaluate_lines(self, rule, lines, today, now):
+        """Open, reopen and resolve the alerts of ``rule`` on ``lines``; return the new ones."""
+        evaluator = getattr(self, f"_conditions_{rule.rule_type}")
+        return self._apply_conditions(rule, evaluator(rule, lines, today, now), now, lines)
+
+    def _apply_conditions(self, rule, conditions, now, lines):
+        """Open, reopen and resolve ``rule``'s alerts on ``lines`` to match ``conditions``.
 
         ``conditions``: ``{(line_id, key): values}`` of what is true now. Returns the alerts
         created (reopened ones are not notified again).
         """
         existing = {
             (alert.service_line_id.id, alert.key): alert
-            for alert in self.search([("rule_id", "=", rule.id)])
+            for alert in self.search(
+                [("rule_id", "=", rule.id), ("service_line_id", "in", lines.ids)]
+            )
         }
         to_resolve = self.browse(
             alert.id
@@ -100,11 +165,16 @@ class StarlinkAlert(models.Model):
                     update.update(state="open", date_resolved=False)
                 alert.write(update)
             else:
-                new_values.append(
-                    dict(values, rule_id=rule.id, service_line_id=line_id, key=key,
-                         threshold=rule.threshold, date_open=now)
-                )  # fmt: skip
+                new_values.append(self._prepare_alert_values(rule, line_id, key, values, now))
         return self.create(new_values)
+
+    @api.model
+    def _prepare_alert_values(self, rule, line_id, key, values, now):
+        """Values of a new alert: what the condition found, waiting to be notified."""
+        return dict(
+            values, rule_id=rule.id, service_line_id=line_id, key=key,
+            threshold=rule.threshold, date_open=now, notify_state="pending",
+        )  # fmt: skip
 
     def _client_env(self, line):
         """The environment in the language of ``line``'s client: alerts speak to the client."""
@@ -269,22 +339,116 @@ class StarlinkAlert(models.Model):
 
     # ------------------------------------------------------------------ notifications
 
-    def _notify(self):
-        """Tell staff (activity + chatter) and the client (mail) about new alerts.
+    @api.model
+    def _cron_notify(self, batch_size=NOTIFY_BATCH_SIZE, max_batches=NOTIFY_BATCHES_PER_RUN):
+        """Scheduled action: tell staff and clients about the alerts waiting to be notified.
 
-        When a line passes several usage thresholds at once, only the highest one is told.
-        The mail shows the line's cycle figures as of ``starlink_date`` in the context.
+        After ``max_batches`` the run stops, reports its progress and triggers itself for
+        the rest (see ``_notify_pending``).
         """
-        for alert in self._to_notify():
+        run, remaining = self._notify_pending(batch_size, max_batches)
+        report_progress(
+            self.env, "starlink_telemetry.ir_cron_starlink_alert_notify",
+            done=run.count, remaining=remaining,
+        )  # fmt: skip
+        return run
+
+    @api.model
+    def _notify_pending(
+        self, batch_size=NOTIFY_BATCH_SIZE, max_batches=NOTIFY_BATCHES_PER_RUN, commit=True
+    ):
+        """Notify up to ``max_batches`` batches of waiting alerts; return ``(run, remaining)``.
+
+        One alert is one unit: its staff activity, chatter note, client mail (queued) and
+        ``client_mailed`` are written together in a savepoint, so a mail is recorded before
+        it is sent, and never sent twice; a commit follows each batch (with ``commit``). An
+        alert whose notification fails (e.g. its mail template raises for this client) is
+        marked failed with the reason and does not stop the others. The mail shows the
+        line's cycle figures as of ``starlink_date`` in the context (default: today).
+        """
+        domain = self._get_alerts_to_notify_domain()
+        alerts = self.search(domain, limit=batch_size * max_batches, order="id")
+        alerts = alerts._with_superseded_siblings()
+        run = run_in_batches(
+            self.env, alerts._notification_units(), self._notify_batch,
+            batch_size=batch_size, on_failure=self._notify_failed, commit=commit, logger=_logger,
+            what="Starlink alert notification of", describe=lambda unit: unit._describe(),
+        )  # fmt: skip
+        return run, self.search_count(domain)
+
+    @api.model
+    def _get_alerts_to_notify_domain(self):
+        return [("notify_state", "=", "pending")]
+
+    def _with_superseded_siblings(self):
+        """These alerts and the pending usage alerts they may supersede (same line and cycle)."""
+        usage = self.filtered(lambda alert: alert.rule_type == "usage")
+        if not usage:
+            return self
+        siblings = self.search(
+            self._get_alerts_to_notify_domain()
+            + [("rule_type", "=", "usage"), ("service_line_id", "in", usage.service_line_id.ids),
+               ("key", "in", list(set(usage.mapped("key"))))]
+        )  # fmt: skip
+        return self | siblings
+
+    def _notification_units(self):
+        """The alerts in notification units: each alert alone, except usage alerts of one line
+        and cycle, told together (only the highest threshold is told)."""
+        units, seen = [], {}
+        for alert in self.sorted("id"):
+            if alert.rule_type != "usage":
+                units.append(alert)
+                continue
+            ident = (alert.service_line_id.id, alert.key)
+            if ident in seen:
+                units[seen[ident]] |= alert
+            else:
+                seen[ident] = len(units)
+                units.append(alert)
+        return units
+
+    def _describe(self):
+        return ", ".join(f"{alert.name} [{alert.id}]" for alert in self)
+
+    @api.model
+    def _notify_batch(self, units):
+        for unit in units:
+            unit._notify()
+
+    @api.model
+    def _notify_failed(self, unit, error):
+        unit.write({"notify_state": "failed", "notify_error": error_text(error)})
+        for alert in unit:
+            alert.message_post(
+                body=self.env._("The notification failed: %(reason)s", reason=error_text(error)),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _notify(self):
+        """Tell staff (activity + chatter) and the client (mail) about these new alerts.
+
+        When a line passes several usage thresholds at once, only the highest one is told;
+        the others are marked superseded.
+        """
+        told = self._to_notify()
+        (self - told).write({"notify_state": "superseded", "notify_error": False})
+        for alert in told.with_context(
+            starlink_date=self.env.context.get("starlink_date") or fields.Date.context_today(self)
+        ):
             rule, line = alert.rule_id, alert.service_line_id
             if rule.notify_staff:
                 alert._notify_staff()
+            mailed = False
             if rule.notify_client and alert._client_wants_mail():
                 template = rule.mail_template_id or self.env.ref(
                     "starlink_telemetry.mail_template_starlink_alert"
                 )
-                template.send_mail(alert.id, email_layout_xmlid="mail.mail_notification_light")
-                alert.client_mailed = True
+                template.send_mail(
+                    alert.id, force_send=False, email_layout_xmlid="mail.mail_notification_light"
+                )
+                mailed = True
+            alert.write({"notify_state": "done", "notify_error": False, "client_mailed": mailed})
             _logger.info("Starlink alert opened: %s (%s)", alert.name, line.service_line_number)
 
     def _to_notify(self):
@@ -333,3 +497,12 @@ class StarlinkAlert(models.Model):
         self.filtered(lambda a: a.state == "open").write(
             {"state": "resolved", "date_resolved": fields.Datetime.now()}
         )
+
+    def action_retry_notification(self):
+        """Notify these failed alerts again (after the cause was fixed), in the next run."""
+        self.check_access("write")
+        failed = self.filtered(lambda alert: alert.notify_state == "failed")
+        failed.write({"notify_state": "pending", "notify_error": False})
+        if failed:
+            self.env.ref("starlink_telemetry.ir_cron_starlink_alert_notify")._trigger()
+        return True

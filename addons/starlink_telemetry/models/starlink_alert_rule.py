@@ -1,4 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .cron_utils import summarise
 
 RULE_TYPES = [
     ("usage", "Usage threshold"),
@@ -76,6 +79,18 @@ class StarlinkAlertRule(models.Model):
         ),
     )
     alert_count = fields.Integer(compute="_compute_alert_count")
+    last_run = fields.Datetime(
+        string="Last Evaluated", readonly=True, copy=False,
+        help="When the rule was last evaluated on its service lines.",
+    )  # fmt: skip
+    last_error_count = fields.Integer(
+        string="Failed Lines", readonly=True, copy=False,
+        help="Service lines the last evaluation could not check (the others were checked).",
+    )  # fmt: skip
+    last_error = fields.Text(
+        string="Last Errors", readonly=True, copy=False,
+        help="Why the last evaluation failed on some service lines.",
+    )  # fmt: skip
 
     @api.depends("rule_type")
     def _compute_threshold_help(self):
@@ -91,14 +106,62 @@ class StarlinkAlertRule(models.Model):
         for rule in self:
             rule.alert_count = counts.get(rule, 0)
 
-    def _applies_to(self, line):
-        """Whether this rule watches ``line``."""
+    def _get_watched_lines_domain(self):
+        """The service lines this rule watches: active or suspended, within its scope."""
         self.ensure_one()
-        if self.company_id and line.company_id != self.company_id:
-            return False
-        if self.service_line_ids and line not in self.service_line_ids:
-            return False
-        return not self.product_ids or line.product_id in self.product_ids
+        domain = [("state", "in", ("active", "suspended"))]
+        if self.company_id:
+            domain.append(("company_id", "=", self.company_id.id))
+        if self.service_line_ids:
+            domain.append(("id", "in", self.service_line_ids.ids))
+        if self.product_ids:
+            domain.append(("product_id", "in", self.product_ids.ids))
+        return domain
+
+    def _record_run(self, when, failures):
+        """Record an evaluation: ``failures`` is ``[(line name, error), ...]``."""
+        self.ensure_one()
+        self.write(
+            {
+                "last_run": when,
+                "last_error_count": len(failures),
+                "last_error": summarise(failures) or False,
+            }
+        )
+
+    def action_evaluate(self):
+        """Evaluate these rules now (the scheduled action does it every few minutes).
+
+        Opens and notifies alerts, mails clients: Organization Admin only, like the rules
+        themselves, whatever the view shows.
+        """
+        if not (self.env.su or self.env.user.has_group("starlink_base.starlink_base_group_admin")):
+            raise AccessError(
+                self.env._("Only a Starlink Organization Admin can evaluate alert rules.")
+            )
+        today = fields.Date.context_today(self)
+        alerts = self.env["starlink.alert"]
+        # Savepoints isolate a failing line or mail; the request commits once, at its end.
+        created = alerts._evaluate_rules(self, today, fields.Datetime.now(), commit=False)
+        __, remaining = alerts.with_context(starlink_date=today)._notify_pending(commit=False)
+        if remaining:
+            self.env.ref("starlink_telemetry.ir_cron_starlink_alert_notify")._trigger()
+        failed = sum(self.mapped("last_error_count"))
+        message = self.env._("%(count)s alert(s) opened.", count=len(created))
+        if failed:
+            message += " " + self.env._(
+                "%(count)s service line(s) could not be checked: see Last Errors.", count=failed
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_view_alerts(self):
         self.ensure_one()

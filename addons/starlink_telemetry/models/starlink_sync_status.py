@@ -6,6 +6,7 @@ STREAMS = [
     ("terminals", "Terminals"),
     ("usage", "Daily Usage"),
     ("telemetry", "Telemetry Stream"),
+    ("maintenance", "Telemetry Maintenance"),
 ]
 
 

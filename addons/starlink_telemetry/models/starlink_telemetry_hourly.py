@@ -1,6 +1,17 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .cron_utils import run_in_batches
+
+_logger = logging.getLogger(__name__)
+
+# Months hourly rollups are kept (setting ``starlink_telemetry.rollup_retention_months``).
+ROLLUP_RETENTION_MONTHS = 13
+# Terminals rolled up together (one statement, one savepoint, one commit).
+ROLLUP_BATCH_SIZE = 1000
 
 
 class StarlinkTelemetryHourly(models.Model):
@@ -43,12 +54,43 @@ class StarlinkTelemetryHourly(models.Model):
     ]
 
     @api.model
-    def _rollup(self, since, until=None):
-        """(Re)compute the rollups of every hour touching [since, until) from raw samples."""
+    def _rollup_in_batches(self, since, until=None, commit=False):
+        """Roll [since, until) up terminal batch by terminal batch.
+
+        A batch that fails is retried in halves down to the failing terminal, which is
+        logged; the others are rolled up (and committed batch by batch, with ``commit``).
+        Returns the ``BatchRun`` (terminals done, ``(terminal, error)`` failures).
+        """
         until = until or fields.Datetime.now() + timedelta(hours=1)
+        terminals = self.env["starlink.terminal"].with_context(active_test=False)
+        terminals = terminals.search(self._get_rollup_terminals_domain(), order="id")
+        return run_in_batches(
+            self.env, terminals,
+            lambda batch: self._rollup(since, until, terminal_ids=batch.ids),
+            batch_size=ROLLUP_BATCH_SIZE, commit=commit, logger=_logger,
+            what="Starlink hourly telemetry rollup of terminal",
+        )  # fmt: skip
+
+    @api.model
+    def _get_rollup_terminals_domain(self):
+        return []
+
+    @api.model
+    def _rollup(self, since, until=None, terminal_ids=None):
+        """(Re)compute the rollups of every hour touching [since, until) from raw samples.
+
+        Every terminal's, or only those of ``terminal_ids``. Returns the rows written.
+        """
+        until = until or fields.Datetime.now() + timedelta(hours=1)
+        only_terminals = (
+            SQL("AND s.terminal_id = ANY(%s)", list(terminal_ids))
+            if terminal_ids is not None
+            else SQL()
+        )
         self.env.flush_all()
         self.env.cr.execute(
-            """
+            SQL(
+                """
             INSERT INTO starlink_telemetry_hourly AS h (
                 terminal_id, company_id, partner_id, hour, sample_count,
                 latency_avg_ms, latency_min_ms, latency_max_ms, latency_p95_ms,
@@ -63,7 +105,7 @@ class StarlinkTelemetryHourly(models.Model):
               FROM starlink_telemetry_sample s
               JOIN starlink_terminal t ON t.id = s.terminal_id
              WHERE s.device_type = 'u' AND s.ts >= date_trunc('hour', %(since)s::timestamp)
-               AND s.ts < %(until)s
+               AND s.ts < %(until)s %(only_terminals)s
              GROUP BY s.terminal_id, t.company_id, t.partner_id, date_trunc('hour', s.ts)
             ON CONFLICT (terminal_id, hour) DO UPDATE SET
                 sample_count = EXCLUDED.sample_count,
@@ -79,7 +121,10 @@ class StarlinkTelemetryHourly(models.Model):
                 obstruction_avg = EXCLUDED.obstruction_avg,
                 uptime_percent = EXCLUDED.uptime_percent
             """,
-            {"since": since, "until": until},
+                since=since,
+                until=until,
+                only_terminals=only_terminals,
+            )
         )
         count = self.env.cr.rowcount
         self.invalidate_model()
@@ -87,15 +132,21 @@ class StarlinkTelemetryHourly(models.Model):
 
     @api.model
     def _prune(self, months=None):
-        """Delete rollups older than the retention (months, default 13)."""
+        """Delete rollups older than the retention (months). Returns the rows deleted."""
         if months is None:
-            months = int(
-                self.env["ir.config_parameter"].sudo().get_param(
-                    "starlink_telemetry.rollup_retention_months", 13
-                )
-            )
+            months = self._retention_months()
         self.env.cr.execute(
-            "DELETE FROM starlink_telemetry_hourly WHERE hour < now() - %s * interval '1 month'",
-            (months,),
+            SQL(
+                "DELETE FROM starlink_telemetry_hourly "
+                "WHERE hour < now() - %s * interval '1 month'",
+                months,
+            )
         )
         return self.env.cr.rowcount
+
+    @api.model
+    def _retention_months(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return int(
+            params.get_param("starlink_telemetry.rollup_retention_months", ROLLUP_RETENTION_MONTHS)
+        )

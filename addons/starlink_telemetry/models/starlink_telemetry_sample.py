@@ -3,7 +3,6 @@ import logging
 from datetime import datetime, timedelta
 
 import psycopg2
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -213,33 +212,37 @@ class StarlinkTelemetrySample(models.Model):
         terminals = self._terminal_ids_by_device({row[0] for row in rows})
         rows = [(*row, terminals.get(row[0])) for row in rows]
         self._ensure_partitions({row[2].date() for row in rows})
-        columns = ", ".join(SAMPLE_COLUMNS)
+        columns = SQL(", ").join(SQL.identifier(column) for column in SAMPLE_COLUMNS)
         buffer = copy_buffer(rows)
         # Fast path: COPY straight into the store. A row already there (a re-delivered batch,
         # or a duplicate inside the batch) makes the whole COPY fail: the savepoint undoes it
         # and the slower staging path below skips the known rows.
         try:
             with cr.savepoint(flush=False):
-                cr._obj.copy_expert(f"COPY starlink_telemetry_raw ({columns}) FROM STDIN", buffer)
+                copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN", columns)
+                cr.copy_expert(copy.code, buffer)
             return len(rows)
         except psycopg2.errors.UniqueViolation:
             buffer.seek(0)
         cr.execute(
-            """CREATE TEMP TABLE IF NOT EXISTS starlink_telemetry_staging (
-                   device_id varchar, device_type char(1), ts timestamp, downlink_mbps real,
-                   uplink_mbps real, ping_drop_rate real, latency_ms real,
-                   obstruction_percent real, uptime_s integer, signal_quality real,
-                   alerts varchar, terminal_id integer
-               ) ON COMMIT DELETE ROWS"""
+            SQL(
+                """CREATE TEMP TABLE IF NOT EXISTS starlink_telemetry_staging (
+                       device_id varchar, device_type char(1), ts timestamp, downlink_mbps real,
+                       uplink_mbps real, ping_drop_rate real, latency_ms real,
+                       obstruction_percent real, uptime_s integer, signal_quality real,
+                       alerts varchar, terminal_id integer
+                   ) ON COMMIT DELETE ROWS"""
+            )
         )
-        cr.execute("TRUNCATE starlink_telemetry_staging")
-        cr._obj.copy_expert(f"COPY starlink_telemetry_staging ({columns}) FROM STDIN", buffer)
+        cr.execute(SQL("TRUNCATE starlink_telemetry_staging"))
+        cr.copy_expert(SQL("COPY starlink_telemetry_staging (%s) FROM STDIN", columns).code, buffer)
         cr.execute(
-            f"""
-            INSERT INTO starlink_telemetry_raw ({columns})
-            SELECT {columns} FROM starlink_telemetry_staging
-            ON CONFLICT (device_id, ts) DO NOTHING
-            """
+            SQL(
+                """INSERT INTO starlink_telemetry_raw (%(columns)s)
+                   SELECT %(columns)s FROM starlink_telemetry_staging
+                   ON CONFLICT (device_id, ts) DO NOTHING""",
+                columns=columns,
+            )
         )
         return cr.rowcount
 
@@ -292,8 +295,7 @@ class StarlinkTelemetrySample(models.Model):
             if sample.software_version:
                 latest[sample.device_id] = sample.software_version
         if latest:
-            execute_values(
-                self.env.cr._obj,
+            self.env.cr.execute_values(
                 """UPDATE starlink_terminal t SET software_version = v.version
                      FROM (VALUES %s) AS v(device_id, version)
                     WHERE t.user_terminal_id = v.device_id

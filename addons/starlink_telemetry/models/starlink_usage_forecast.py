@@ -1,6 +1,5 @@
-from psycopg2.extras import execute_values
-
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class StarlinkUsageForecast(models.Model):
@@ -44,11 +43,13 @@ class StarlinkUsageForecast(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         cr.execute(
-            "DELETE FROM starlink_usage_forecast WHERE service_line_id = ANY(%s)", (list(line_ids),)
+            SQL(
+                "DELETE FROM starlink_usage_forecast WHERE service_line_id = ANY(%s)",
+                list(line_ids),
+            )
         )
         if rows:
-            execute_values(
-                cr._obj,
+            cr.execute_values(
                 """INSERT INTO starlink_usage_forecast (service_line_id, date, cycle, predicted_gb,
                        lower_gb, upper_gb, method, model_version, backtest_error, partner_id,
                        company_id)

@@ -1,5 +1,7 @@
 from datetime import date, datetime, timedelta
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -213,6 +215,53 @@ class TestAlerts(TransactionCase):
         hidden = self._alerts(staff_only).filtered(lambda a: a.service_line_id == self.line)
         with self.assertRaises(AccessError):
             hidden.with_user(portal).read(["name"])
+
+    # ------------------------------------------------------------------ who may run them
+
+    def _user(self, role):
+        return new_test_user(
+            self.env, f"alert_{role}", groups=f"starlink_base.starlink_base_group_{role}"
+        )
+
+    def test_evaluate_now_as_organization_admin(self):
+        """Evaluating by hand opens alerts and mails clients: Organization Admin, like the
+        rules (the scheduled action runs as root)."""
+        self._use(85.0)
+        admin = self._user("admin")
+        with freeze_time(NOW):
+            self.rule_80.with_user(admin).action_evaluate()
+        alert = self._alerts(self.rule_80).filtered(lambda a: a.service_line_id == self.line)
+        self.assertEqual(len(alert), 1)
+        self.assertEqual(alert.notify_state, "done")
+        self.assertEqual(len(self._mails(alert)), 1)
+        self.assertEqual(self.rule_80.last_run, NOW)
+        self.assertFalse(self._alerts(self.rule_90), "only the rule asked for")
+        self.assertEqual(alert.create_uid.login, "alert_admin")
+
+    def test_evaluate_now_refused_below_organization_admin(self):
+        self._use(85.0)
+        for role in ("viewer", "technician", "sales"):
+            with freeze_time(NOW), self.assertRaises(AccessError, msg=role):
+                self.rule_80.with_user(self._user(role)).action_evaluate()
+        self.assertFalse(self._alerts(self.rule_80))
+        self.assertFalse(self.rule_80.last_run)
+
+    def test_staff_handle_alerts_viewers_only_read_them(self):
+        self._use(85.0)
+        alert = self._evaluate()
+        alert.write({"notify_state": "failed", "notify_error": "SMTP refused"})
+        viewer, technician = self._user("viewer"), self._user("technician")
+        self.assertEqual(alert.with_user(viewer).read(["notify_error"])[0]["notify_error"],
+                         "SMTP refused")  # fmt: skip
+        with self.assertRaises(AccessError):
+            alert.with_user(viewer).action_retry_notification()
+        with self.assertRaises(AccessError):
+            alert.with_user(viewer).action_resolve()
+        self.assertEqual((alert.notify_state, alert.state), ("failed", "open"))
+        alert.with_user(technician).action_retry_notification()
+        self.assertEqual(alert.notify_state, "pending")
+        alert.with_user(technician).action_resolve()
+        self.assertEqual(alert.state, "resolved")
 
 
 @tagged("post_install", "-at_install")

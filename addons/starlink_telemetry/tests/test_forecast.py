@@ -1,6 +1,9 @@
 from datetime import date, timedelta
 
-from odoo.tests import TransactionCase, tagged
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 TODAY = date(2026, 5, 16)
 
@@ -87,3 +90,32 @@ class TestForecast(TransactionCase):
         self.assertGreater(alert.value, 4)
         self.assertFalse(alert.client_mailed)
         self.assertTrue(self.line.activity_ids)
+
+    # ------------------------------------------------------------------ who may run them
+
+    def _user(self, role):
+        return new_test_user(
+            self.env, f"forecast_{role}", groups=f"starlink_base.starlink_base_group_{role}"
+        )
+
+    def test_refresh_by_hand_as_sales_and_support(self):
+        """Whoever may edit the line may refresh its forecast (the scheduled action runs as
+        root): Sales & Support, the lowest role that writes service lines."""
+        with freeze_time("2026-05-16 10:00:00"):
+            self.assertTrue(self.line.with_user(self._user("sales")).action_refresh_forecast())
+        self.assertEqual(self.line.forecast_date, TODAY)
+        self.assertEqual(self.line.forecast_run_date, TODAY)
+        self.assertAlmostEqual(self.line.forecast_total_gb, self.expected_total, delta=2.0)
+
+    def test_refresh_by_hand_refused_to_viewer_and_technician(self):
+        viewer = self._user("viewer")
+        for user in (viewer, self._user("technician")):
+            with freeze_time("2026-05-16 10:00:00"), self.assertRaises(AccessError):
+                self.line.with_user(user).action_refresh_forecast()
+        self.assertFalse(self.line.forecast_date)
+        self.assertFalse(self.line.forecast_ids)
+        # They read what the scheduled action made.
+        self.env["starlink.service.line"]._cron_refresh_forecasts(TODAY)
+        line = self.line.with_user(viewer)
+        self.assertEqual(line.forecast_date, TODAY)
+        self.assertEqual(line.forecast_ids.mapped("date")[0], TODAY)
