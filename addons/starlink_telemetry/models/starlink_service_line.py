@@ -3,7 +3,6 @@ from datetime import timedelta
 
 import pandas as pd
 from markupsafe import Markup
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 
@@ -332,8 +331,7 @@ class StarlinkServiceLine(models.Model):
                 for r in result.daily_records()
             ],
         )  # fmt: skip
-        execute_values(
-            self.env.cr._obj,
+        self.env.cr.execute_values(
             """UPDATE starlink_service_line l SET forecast_date = v.today::date,
                       forecast_total_gb = v.total, forecast_lower_gb = v.lower,
                       forecast_upper_gb = v.upper, forecast_method = v.method,

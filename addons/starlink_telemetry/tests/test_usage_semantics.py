@@ -9,6 +9,7 @@ data beyond that limit. Standard and non-billable data never count against it.
 from datetime import date, datetime
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..lib.usage import parse_data_usage
 
@@ -98,6 +99,7 @@ class TestUsageSemantics(TransactionCase):
         self._sync(_answer("SL-D", [_day(1, 10.0)]))
         self.assertEqual(line.product_id, self.plan)
 
+    @mute_logger("odoo.addons.starlink_telemetry.models.starlink_usage_daily")
     def test_unknown_plan_reported(self):
         count, errors, message = self._sync(_answer("SL-A", [_day(1, 1.0)], plan="SL-NOPE"))
         self.assertEqual((count, errors), (1, 1))
