@@ -78,8 +78,10 @@ class TestAccessRights(StarlinkCase):
     def test_organization_admin_does_everything_but_read_secrets(self):
         Account = self.env["starlink.account"].with_user(self.org_admin)
         account = Account.create({"name": "New", "account_number": "ACC-NEW"})
-        line = self.env["starlink.service.line"].with_user(self.org_admin).create(
-            {**self._new_line_values("SL-ADM"), "account_id": account.id}
+        line = (
+            self.env["starlink.service.line"]
+            .with_user(self.org_admin)
+            .create({**self._new_line_values("SL-ADM"), "account_id": account.id})
         )
         line.unlink()
         self.terminal.with_user(self.org_admin).unlink()
@@ -97,11 +99,75 @@ class TestAccessRights(StarlinkCase):
         self.assertEqual(values["client_secret"], "secret-ACC-A")
         self.assertTrue(self.system.has_group(GROUP + "admin"))
 
-    def test_secret_not_in_tracking_or_search_results(self):
-        self.account.with_user(self.system).client_secret = "rotated-secret"
+    def test_each_role_searches_its_company_records(self):
+        expected = {
+            "starlink.account": self.account,
+            "starlink.service.line": self.line | self.other_line,
+            "starlink.terminal": self.terminal | self.other_terminal,
+            "starlink.usage.daily": self.usage | self.other_usage,
+        }
+        roles = (self.viewer, self.technician, self.sales, self.org_admin, self.system)
+        for user in roles:
+            for model, records in expected.items():
+                with self.subTest(user=user.login, model=model):
+                    found = self.env[model].with_user(user).search([])
+                    self.assertEqual(found.ids, records.sorted().ids)
+        for model in expected:
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(self.internal).search([])
+
+    def test_secret_not_in_search_results(self):
+        for user in (self.viewer, self.technician, self.sales, self.org_admin):
+            Account = self.env["starlink.account"].with_user(user)
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    Account.search([("client_secret", "=", "secret-ACC-A")])
+                rows = Account.search_read([("id", "=", self.account.id)])
+                self.assertEqual([row["id"] for row in rows], self.account.ids)
+                self.assertNotIn("client_secret", rows[0])
+                self.assertNotIn("client_id", rows[0])
+                self.assertFalse(Account.name_search("secret-ACC-A"))
+        found = (
+            self.env["starlink.account"]
+            .with_user(self.system)
+            .search([("client_secret", "=", "secret-ACC-A")])
+        )
+        self.assertEqual(found, self.account)
+
+    def test_secret_not_in_tracking(self):
+        self.env.cr.precommit.run()  # end the creation transaction: changes are tracked after
+        self.account.with_user(self.system).write(
+            {"client_secret": "rotated-secret", "client_id": "rotated-id", "name": "Renamed"}
+        )
         self.env.flush_all()
-        self.env.cr.precommit.run()
-        bodies = " ".join(self.account.message_ids.mapped("body"))
-        tracked = self.account.message_ids.tracking_value_ids.mapped("new_value_char")
-        self.assertNotIn("rotated-secret", bodies)
-        self.assertNotIn("rotated-secret", tracked)
+        self.env.cr.precommit.run()  # tracking values are written at commit time
+        tracked = self.account.message_ids.tracking_value_ids
+        # The tracking works (the name change is there), the credentials are not in it.
+        self.assertIn("Renamed", tracked.mapped("new_value_char"))
+        texts = " ".join(
+            filter(None, self.account.message_ids.mapped("body") + tracked.mapped("new_value_char"))
+        )
+        self.assertNotIn("rotated-secret", texts)
+        self.assertNotIn("rotated-id", texts)
+
+    def test_organization_admin_cannot_redirect_credentials(self):
+        account = self.account.with_user(self.org_admin)
+        for field in ("api_base_url", "token_url"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                account.write({field: "https://collector.example.com/"})
+        self.assertEqual(self.account.token_url, "https://starlink.com/api/auth/connect/token")
+        # Writing the same values (a form saved as is) is no change.
+        account.write({"api_base_url": self.account.api_base_url, "name": "Same endpoints"})
+        self.assertTrue(account.has_credentials)
+
+    def test_endpoints_without_credentials_or_by_settings_users(self):
+        bare = (
+            self.env["starlink.account"]
+            .with_user(self.org_admin)
+            .create({"name": "Bare", "account_number": "ACC-BARE"})
+        )
+        self.assertFalse(bare.has_credentials)
+        bare.write({"api_base_url": "http://127.0.0.1:8000/api"})
+        self.assertEqual(bare.api_base_url, "http://127.0.0.1:8000/api")
+        self.account.with_user(self.system).write({"token_url": "http://127.0.0.1:8000/token"})
+        self.assertEqual(self.account.token_url, "http://127.0.0.1:8000/token")
