@@ -5,47 +5,26 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from .common import StarlinkLineCase
+
 TODAY = date(2026, 5, 20)
 NOW = datetime(2026, 5, 20, 12, 0, 0)
 
 
 @tagged("post_install", "-at_install")
-class TestAlerts(TransactionCase):
+class TestAlerts(StarlinkLineCase):
+    line_number = "AST-AL-1"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["starlink.alert.rule"].search([]).active = False
         cls.Alert = cls.env["starlink.alert"]
-        cls.plan = cls.env["product.product"].create(
-            {"name": "100 GB", "type": "service", "is_starlink_plan": True,
-             "starlink_data_limit_gb": 100, "starlink_overage_price_gb": 2.0, "list_price": 50}
-        )  # fmt: skip
-        cls.big_plan = cls.env["product.product"].create(
-            {"name": "1 TB", "type": "service", "is_starlink_plan": True,
-             "starlink_data_limit_gb": 1024, "list_price": 120}
-        )  # fmt: skip
-        cls.account = cls.env["starlink.account"].create({"name": "A", "account_number": "ACC-AL"})
-        cls.client = cls.env["res.partner"].create(
-            {"name": "Alert Client", "is_company": True, "email": "client@example.com",
-             "lang": "en_US"}
-        )  # fmt: skip
-        cls.line = cls.env["starlink.service.line"].create(
-            {"service_line_number": "AST-AL-1", "nickname": "Farm", "account_id": cls.account.id,
-             "partner_id": cls.client.id, "product_id": cls.plan.id, "billing_day": 1,
-             "state": "active"}
-        )  # fmt: skip
+        cls.big_plan = cls._plan("1 TB", 1024, list_price=120)
         cls.rule_80 = cls._rule("usage", 80)
         cls.rule_90 = cls._rule("usage", 90)
 
-    @classmethod
-    def _rule(cls, rule_type, threshold, **values):
-        return cls.env["starlink.alert.rule"].create(
-            {"name": f"{rule_type} {threshold}", "rule_type": rule_type,
-             "threshold": threshold, "company_id": False, **values}
-        )  # fmt: skip
-
     def _use(self, gb, day=date(2026, 5, 2)):
-        self.env["starlink.usage.daily"]._upsert([(self.line.id, day, gb, 0.0, 0.0, 0.0)])
+        super()._use(day, gb)
 
     def _evaluate(self, today=TODAY, now=NOW):
         return self.Alert._cron_evaluate(today=today, now=now)
@@ -204,7 +183,7 @@ class TestAlerts(TransactionCase):
         self._evaluate()
         other = self.env["res.partner"].create({"name": "Other", "is_company": True})
         other_line = self.line.copy({"service_line_number": "AST-AL-2", "partner_id": other.id})
-        self.env["starlink.usage.daily"]._upsert([(other_line.id, date(2026, 5, 3), 85, 0, 0, 0)])
+        super()._use(date(2026, 5, 3), 85.0, line=other_line)
         self._evaluate()
         contact = self.env["res.partner"].create({"name": "C", "parent_id": self.client.id})
         portal = new_test_user(self.env, "alert_portal", groups="base.group_portal",
@@ -217,11 +196,6 @@ class TestAlerts(TransactionCase):
             hidden.with_user(portal).read(["name"])
 
     # ------------------------------------------------------------------ who may run them
-
-    def _user(self, role):
-        return new_test_user(
-            self.env, f"alert_{role}", groups=f"starlink_base.starlink_base_group_{role}"
-        )
 
     def test_evaluate_now_as_organization_admin(self):
         """Evaluating by hand opens alerts and mails clients: Organization Admin, like the
@@ -236,7 +210,7 @@ class TestAlerts(TransactionCase):
         self.assertEqual(len(self._mails(alert)), 1)
         self.assertEqual(self.rule_80.last_run, NOW)
         self.assertFalse(self._alerts(self.rule_90), "only the rule asked for")
-        self.assertEqual(alert.create_uid.login, "alert_admin")
+        self.assertEqual(alert.create_uid.login, "ast-al-1_admin")
 
     def test_evaluate_now_refused_below_organization_admin(self):
         self._use(85.0)

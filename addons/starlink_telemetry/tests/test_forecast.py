@@ -3,26 +3,20 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .common import StarlinkLineCase
 
 TODAY = date(2026, 5, 16)
 
 
 @tagged("post_install", "-at_install")
-class TestForecast(TransactionCase):
+class TestForecast(StarlinkLineCase):
+    line_number = "AST-F-1"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["starlink.alert.rule"].search([]).active = False
-        cls.plan = cls.env["product.product"].create(
-            {"name": "100 GB", "type": "service", "is_starlink_plan": True,
-             "starlink_data_limit_gb": 100, "list_price": 50}
-        )  # fmt: skip
-        account = cls.env["starlink.account"].create({"name": "F", "account_number": "ACC-F"})
-        cls.line = cls.env["starlink.service.line"].create(
-            {"service_line_number": "AST-F-1", "account_id": account.id, "state": "active",
-             "product_id": cls.plan.id, "billing_day": 1}
-        )  # fmt: skip
         # 120 days of a steady weekly pattern: 3 GB on weekdays, 6 GB at the weekend.
         rows = []
         for back in range(1, 121):
@@ -31,8 +25,7 @@ class TestForecast(TransactionCase):
             rows.append((cls.line.id, day, gb, 0.0, 0.0, 0.0))
         cls.env["starlink.usage.daily"]._upsert(rows)
         cls.expected_total = sum(
-            6.0 if (date(2026, 5, 1) + timedelta(days=i)).weekday() >= 5 else 3.0
-            for i in range(31)
+            6.0 if (date(2026, 5, 1) + timedelta(days=i)).weekday() >= 5 else 3.0 for i in range(31)
         )
 
     def test_forecast_stored_on_line_and_daily(self):
@@ -83,7 +76,7 @@ class TestForecast(TransactionCase):
         )  # fmt: skip
         self.assertFalse(self.env["starlink.alert"]._cron_evaluate(today=TODAY))
         spike_day = TODAY - timedelta(days=1)
-        self.env["starlink.usage.daily"]._upsert([(self.line.id, spike_day, 60.0, 0, 0, 0)])
+        self._use(spike_day, 60.0)
         alert = self.env["starlink.alert"]._cron_evaluate(today=TODAY)
         self.assertEqual(alert.rule_id, rule)
         self.assertEqual(alert.key, f"day:{spike_day}")
@@ -92,11 +85,6 @@ class TestForecast(TransactionCase):
         self.assertTrue(self.line.activity_ids)
 
     # ------------------------------------------------------------------ who may run them
-
-    def _user(self, role):
-        return new_test_user(
-            self.env, f"forecast_{role}", groups=f"starlink_base.starlink_base_group_{role}"
-        )
 
     def test_refresh_by_hand_as_sales_and_support(self):
         """Whoever may edit the line may refresh its forecast (the scheduled action runs as

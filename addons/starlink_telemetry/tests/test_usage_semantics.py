@@ -8,10 +8,11 @@ data beyond that limit. Standard and non-billable data never count against it.
 
 from datetime import date, datetime
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..lib.usage import parse_data_usage
+from .common import StarlinkLineCase
 
 TODAY = date(2026, 5, 20)
 NOW = datetime(2026, 5, 20, 12, 0, 0)
@@ -44,39 +45,28 @@ def _answer(number, days, plan="SL-PLAN-100", limit=100.0):
 
 
 @tagged("post_install", "-at_install")
-class TestUsageSemantics(TransactionCase):
+class TestUsageSemantics(StarlinkLineCase):
+    line_number = "SL-USAGE"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["starlink.alert.rule"].search([]).active = False
         cls.rules = {
-            threshold: cls.env["starlink.alert.rule"].create(
-                {"name": f"Usage {threshold}", "rule_type": "usage", "threshold": threshold,
-                 "company_id": False, "notify_client": False}
-            )
+            threshold: cls._rule("usage", threshold, notify_client=False)
             for threshold in (80, 90, 100)
-        }  # fmt: skip
+        }
         # Created as the sync creates plans: no limit known yet.
-        cls.plan = cls.env["product.product"].create(
-            {"name": "Local Priority 100 GB", "type": "service", "is_starlink_plan": True,
-             "starlink_product_reference": "SL-PLAN-100", "starlink_overage_price_gb": 2.0}
+        cls.plan = cls._plan(
+            "Local Priority 100 GB", 0.0,
+            starlink_product_reference="SL-PLAN-100", starlink_overage_price_gb=2.0,
         )  # fmt: skip
-        cls.account = cls.env["starlink.account"].create(
-            {"name": "Usage", "account_number": "ACC-USAGE"}
-        )
-        cls.lines = {
-            number: cls.env["starlink.service.line"].create(
-                {"service_line_number": number, "account_id": cls.account.id,
-                 "product_id": cls.plan.id, "billing_day": 1, "state": "active"}
-            )
-            for number in ("SL-A", "SL-B", "SL-C", "SL-D")
-        }  # fmt: skip
+        cls.lines = {number: cls._line(number) for number in ("SL-A", "SL-B", "SL-C", "SL-D")}
 
     def _sync(self, *answers):
         batch = parse_data_usage(list(answers))
         return self.env["starlink.usage.daily"]._starlink_sync(self.account, batch)
 
-    def _line(self, number):
+    def _in_cycle(self, number):
         return self.lines[number].with_context(starlink_date=TODAY)
 
     def _open_usage_alerts(self, number):
@@ -115,7 +105,7 @@ class TestUsageSemantics(TransactionCase):
                 _day(3, 12.0, 12.0, 0.0, 0.2),
             ])
         )  # fmt: skip
-        line = self._line("SL-A")
+        line = self._in_cycle("SL-A")
         self.assertAlmostEqual(line.cycle_usage_gb, 117.0)
         self.assertAlmostEqual(line.cycle_usage_percent, 117.0)
         self.assertAlmostEqual(line.cycle_overage_gb, 17.0)
@@ -133,7 +123,7 @@ class TestUsageSemantics(TransactionCase):
     def test_opted_in_all_cycle_under_the_limit(self):
         # Opted in from day one: all 85 GB of priority are opt-in, none past the limit.
         self._sync(_answer("SL-B", [_day(1, 50.0, 50.0, 20.0), _day(2, 35.0, 35.0, 10.0)]))
-        line = self._line("SL-B")
+        line = self._in_cycle("SL-B")
         self.assertAlmostEqual(line.cycle_usage_percent, 85.0)
         self.assertEqual(line.cycle_overage_gb, 0.0)
         self.env["starlink.alert"]._cron_evaluate(today=TODAY, now=NOW)
@@ -142,14 +132,14 @@ class TestUsageSemantics(TransactionCase):
     def test_opted_in_all_cycle_past_the_limit(self):
         # 130 GB priority, all opt-in: the 30 GB past the limit are the overage.
         self._sync(_answer("SL-B", [_day(1, 70.0, 70.0), _day(2, 60.0, 60.0)]))
-        line = self._line("SL-B")
+        line = self._in_cycle("SL-B")
         self.assertAlmostEqual(line.cycle_usage_percent, 130.0)
         self.assertAlmostEqual(line.cycle_overage_gb, 30.0)
 
     def test_standard_data_never_counts_against_a_priority_limit(self):
         # 50 GB priority and 200 GB standard: 50 %, no alert (not 250 %).
         self._sync(_answer("SL-C", [_day(1, 30.0, 0.0, 120.0), _day(2, 20.0, 0.0, 80.0)]))
-        line = self._line("SL-C")
+        line = self._in_cycle("SL-C")
         self.assertAlmostEqual(line.cycle_usage_percent, 50.0)
         self.assertEqual(line.cycle_overage_gb, 0.0)
         self.env["starlink.alert"]._cron_evaluate(today=TODAY, now=NOW)
@@ -158,14 +148,14 @@ class TestUsageSemantics(TransactionCase):
     def test_reseller_plan_counting_standard_data(self):
         self._sync(_answer("SL-C", [_day(1, 30.0, 0.0, 40.0, 1.0), _day(2, 20.0, 0.0, 20.0)]))
         self.plan.starlink_limit_basis = "priority_standard"
-        line = self._line("SL-C")
+        line = self._in_cycle("SL-C")
         # 50 priority + 60 standard = 110 GB counted, 10 GB beyond the 100 GB limit.
         self.assertEqual(line.usage_ids.sorted("date").mapped("counted_gb"), [70.0, 40.0])
         self.assertAlmostEqual(line.cycle_usage_percent, 110.0)
         self.assertAlmostEqual(line.cycle_overage_gb, 10.0)
         # The basis holds for rows upserted later too.
         self._sync(_answer("SL-C", [_day(3, 5.0, 0.0, 5.0, 3.0)]))
-        self.assertAlmostEqual(self._line("SL-C").cycle_usage_gb, 120.0)
+        self.assertAlmostEqual(self._in_cycle("SL-C").cycle_usage_gb, 120.0)
 
     def test_recompute_after_rule_change(self):
         self._sync(_answer("SL-A", [_day(1, 60.0, 0.0, 5.0, 0.5)]))
