@@ -77,8 +77,18 @@ export VENV VENV_PY
 # --- 4. PostgreSQL -------------------------------------------------------------------------------
 # An explicitly configured server (PGHOST) is used as is; otherwise a private cluster under
 # .local/pg, on a unix socket only, owned by the `postgres` system user when we run as root
-# (initdb and postgres refuse to run as root).
+# (initdb and postgres refuse to run as root). When that user cannot reach the project folder
+# (e.g. a clone under /root, mode 700), root's cluster lives in a folder of its own in the home
+# of `postgres` instead, named after the project folder and a hash of its path.
 PG_DIR="$LOCAL_DIR/pg"
+if [[ $(id -u) == 0 && -z ${PGHOST:-} && ! -f $PG_DIR/data/PG_VERSION ]]; then
+    pg_home=$(getent passwd postgres | cut -d: -f6)
+    pg_elsewhere="${pg_home:-/var/lib/postgresql}/starlink-$(basename "$PROJECT_DIR" \
+        | tr -cd 'A-Za-z0-9_.-' | cut -c1-20)-$(printf %s "$PROJECT_DIR" | sha1sum | cut -c1-10)"
+    if [[ -d $pg_elsewhere ]] || ! runuser -u postgres -- test -x "$LOCAL_DIR"; then
+        PG_DIR=$pg_elsewhere
+    fi
+fi
 if [[ -n ${PGHOST:-} ]]; then
     DB_HOST=$PGHOST; DB_PORT=${PGPORT:-5432}; DB_USER=${PGUSER:-odoo}; DB_PASSWORD=${PGPASSWORD:-}
     PG_PRIVATE=0
@@ -90,8 +100,8 @@ fi
 export PGHOST=$DB_HOST PGPORT=$DB_PORT PGUSER=$DB_USER PG_BINDIR PG_PRIVATE PG_DIR
 [[ -n $DB_PASSWORD ]] && export PGPASSWORD=$DB_PASSWORD
 
-as_pg() {  # run a PostgreSQL server command as its owner
-    if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+as_pg() {  # run a PostgreSQL server command as its owner (from /: it may not reach ours)
+    if [[ $(id -u) == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_start() {
@@ -99,7 +109,7 @@ pg_start() {
     if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
         log "Creating a private PostgreSQL cluster in $PG_DIR"
         mkdir -p "$PG_DIR/data" "$PG_DIR/run"
-        [[ $(id -u) == 0 ]] && chown -R postgres: "$PG_DIR"
+        if [[ $(id -u) == 0 ]]; then chown -R postgres: "$PG_DIR" && chmod 700 "$PG_DIR"; fi
         as_pg "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
         cat >> "$PG_DIR/data/postgresql.conf" <<EOF
 listen_addresses = ''
