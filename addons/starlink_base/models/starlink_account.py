@@ -49,13 +49,6 @@ class StarlinkAccount(models.Model):
     terminal_ids = fields.One2many("starlink.terminal", "account_id")
     service_line_count = fields.Integer(compute="_compute_counts")
     terminal_count = fields.Integer(compute="_compute_counts")
-    last_sync_date = fields.Datetime(readonly=True, copy=False)
-    last_sync_status = fields.Selection(
-        selection=[("ok", "Success"), ("warning", "Partial"), ("error", "Failed")],
-        readonly=True,
-        copy=False,
-    )
-    last_sync_message = fields.Text(readonly=True, copy=False)
 
     _sql_constraints = [
         (

@@ -15,6 +15,7 @@ from ..lib.exceptions import StarlinkError
 from ..lib.telemetry import decode_stream
 from ..lib.usage import parse_data_usage
 from .cron_utils import run_in_batches, summarise
+from .starlink_sync_status import SYNC_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -35,9 +36,17 @@ class StarlinkAccount(models.Model):
     )
     # Summaries of the per-stream statuses: computed, so that streams synchronised in
     # parallel (one scheduled action each) never write the same account row.
-    last_sync_date = fields.Datetime(compute="_compute_last_sync", store=False)
-    last_sync_status = fields.Selection(compute="_compute_last_sync", store=False)
-    last_sync_message = fields.Text(compute="_compute_last_sync", store=False)
+    last_sync_date = fields.Datetime(
+        string="Last Sync", compute="_compute_last_sync", help="Latest run of any stream."
+    )
+    last_sync_status = fields.Selection(
+        selection=SYNC_STATES,
+        string="Sync Status",
+        compute="_compute_last_sync",
+        search="_search_last_sync_status",
+        help="The worst state of the streams' last runs.",
+    )
+    last_sync_message = fields.Text(string="Sync Problems", compute="_compute_last_sync")
     client_match = fields.Selection(
         CLIENT_MATCH,
         string="Link New Lines To Clients",
@@ -85,6 +94,21 @@ class StarlinkAccount(models.Model):
                 for s in statuses
                 if s.state in ("warning", "error") and s.message
             ) or False
+
+    def _search_last_sync_status(self, operator, value):
+        """Accounts by their worst stream state (``=`` and ``in`` only)."""
+        if operator not in ("=", "in"):
+            raise UserError(_("Search the sync status with = or in only."))
+        wanted = {value} if operator == "=" else set(value)
+        Status = self.env["starlink.sync.status"].sudo()
+        failed = set(Status.search([("state", "=", "error")]).account_id.ids)
+        partial = set(Status.search([("state", "=", "warning")]).account_id.ids) - failed
+        synced = set(Status.search([("state", "=", "ok")]).account_id.ids) - failed - partial
+        ids = set()
+        for state, accounts in (("error", failed), ("warning", partial), ("ok", synced)):
+            if state in wanted:
+                ids |= accounts
+        return [("id", "in", list(ids))]
 
     # ------------------------------------------------------------------ client
 

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+SYNC_STATES = [("ok", "Success"), ("warning", "Partial"), ("error", "Failed")]
+
 STREAMS = [
     ("products", "Plans"),
     ("service_lines", "Service Lines"),
@@ -25,9 +27,7 @@ class StarlinkSyncStatus(models.Model):
     stream = fields.Selection(STREAMS, required=True, readonly=True)
     last_run = fields.Datetime(readonly=True)
     last_success = fields.Datetime(readonly=True)
-    state = fields.Selection(
-        [("ok", "Success"), ("warning", "Partial"), ("error", "Failed")], readonly=True
-    )
+    state = fields.Selection(SYNC_STATES, readonly=True)
     record_count = fields.Integer(string="Records", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True)
     message = fields.Text(readonly=True)

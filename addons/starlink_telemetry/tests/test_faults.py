@@ -38,6 +38,9 @@ class TestFaults(StarlinkSimulatorCase):
         # The account's summary shows the worst stream, and which one failed.
         self.assertEqual(self.account.last_sync_status, "error")
         self.assertIn("Plans: ", self.account.last_sync_message)
+        Account = self.env["starlink.account"]
+        self.assertIn(self.account, Account.search([("last_sync_status", "=", "error")]))
+        self.assertNotIn(self.account, Account.search([("last_sync_status", "in", ["ok"])]))
 
     @mute_logger(MODELS_LOGGER)
     def test_bad_credentials_reported_without_the_secret(self):
