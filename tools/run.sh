@@ -22,7 +22,9 @@ elif [[ -n ${UPDATE:-} ]]; then
         || die "update failed; see $LOCAL_DIR/log/update-$DB.log"
 fi
 
-# The Starlink API simulator is the demo's backend: one per demo account (make stop stops them).
+# The Starlink API simulator is the demo's backend: one per demo account (make stop stops them),
+# serving that account's demo lines and terminals as the database holds them
+# (tools/demo_fleet.py), so that the synchronisation keeps every one of them.
 SIM_PORT=${SIM_PORT:-8765}
 simulators=()
 port=$SIM_PORT
@@ -31,16 +33,22 @@ while IFS='|' read -r number lines; do
     [[ -n $number ]] || continue
     pidfile="$LOCAL_DIR/simulator-$port.pid"
     if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
-        log "Starting the Starlink simulator for $number on port $port ($lines terminals)"
+        fleet=(--terminals 1)
+        if ((lines > 0)); then
+            "$VENV_PY" "$PROJECT_DIR/tools/demo_fleet.py" "$DB" "$number" \
+                > "$LOCAL_DIR/simulator-$port.json" || die "could not describe the fleet of $number"
+            fleet=(--fleet "$LOCAL_DIR/simulator-$port.json")
+        fi
+        log "Starting the Starlink simulator for $number on port $port ($lines service lines)"
         PYTHONPATH="$PROJECT_DIR/tools" nohup "$VENV_PY" -m starlink_simulator --port "$port" \
-            --account-number "$number" --terminals "$lines" --seed "$seed" \
+            --account-number "$number" "${fleet[@]}" --seed "$seed" \
             > "$LOCAL_DIR/log/simulator-$port.log" 2>&1 &
         echo $! > "$pidfile"
     fi
     simulators+=("$number=http://127.0.0.1:$port")
     port=$((port + 1)); seed=$((seed + 1))
 done < <("$PG_BINDIR/psql" -d "$DB" -tAq -F '|' -c "
-    SELECT a.account_number, greatest(count(l.id), 1)
+    SELECT a.account_number, count(l.id)
       FROM starlink_account a
       LEFT JOIN starlink_service_line l
         ON l.account_id = a.id AND l.state IN ('active', 'suspended')
@@ -50,6 +58,8 @@ done < <("$PG_BINDIR/psql" -d "$DB" -tAq -F '|' -c "
 for sim in "${simulators[@]}"; do
     url=${sim#*=}
     for _ in $(seq 50); do curl -sf "$url/_sim/health" >/dev/null && break; sleep 0.2; done
+    curl -sf "$url/_sim/health" >/dev/null \
+        || die "the Starlink simulator $url did not start; see $LOCAL_DIR/log/simulator-*.log"
 done
 if [[ ${#simulators[@]} -gt 0 ]]; then
     linked=$("$PG_BINDIR/psql" -d "$DB" -tAq -c \

@@ -6,7 +6,13 @@ import logging
 import sys
 
 from .faults import FAULTS, FaultError, parse_assignments
-from .server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig, serve_forever
+from .server import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    Simulator,
+    SimulatorConfig,
+    serve_forever,
+)
 
 
 def build_parser():
@@ -20,6 +26,11 @@ def build_parser():
     parser.add_argument("--port", type=int, default=8765, help="listen port (0 = any free port)")
     parser.add_argument(
         "--terminals", type=int, default=20, help="number of terminals / service lines"
+    )
+    parser.add_argument(
+        "--fleet",
+        metavar="FILE",
+        help='JSON file {"serviceLines": [...]} describing the fleet (instead of --terminals)',
     )
     parser.add_argument("--seed", type=int, default=42, help="seed of the generated data")
     parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
@@ -63,6 +74,14 @@ def main(argv=None):
     except (ValueError, FaultError) as exc:
         print("invalid fault settings: %s" % exc, file=sys.stderr)
         return 2
+    service_lines = None
+    if args.fleet:
+        try:
+            with open(args.fleet, encoding="utf-8") as handle:
+                service_lines = json.load(handle)["serviceLines"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print("invalid fleet file %s: %s" % (args.fleet, exc), file=sys.stderr)
+            return 2
     config = SimulatorConfig(
         seed=args.seed,
         terminals=args.terminals,
@@ -76,8 +95,14 @@ def main(argv=None):
         stream_backlog_s=args.stream_backlog,
         retention_s=args.retention,
         faults=faults,
+        service_lines=service_lines,
     )
-    serve_forever(args.host, args.port, config)
+    try:
+        simulator = Simulator(config)
+    except ValueError as exc:
+        print("invalid fleet: %s" % exc, file=sys.stderr)
+        return 2
+    serve_forever(args.host, args.port, config, simulator)
     return 0
 
 

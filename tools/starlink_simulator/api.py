@@ -280,7 +280,7 @@ def get_user_terminals(sim, request):
     ids = set(_list_arg(request, "userTerminalIds"))
     has_line = _bool_arg(request, "hasServiceLine")
     search = (request.args.get("searchString") or "").strip().lower()
-    indexes = range(sim.fleet.size)
+    indexes = sim.fleet.terminal_indexes()
     if lines or ids or has_line is False or search:
         indexes = [
             i
@@ -312,7 +312,7 @@ def get_addresses(sim, request):
     """GET /public/v2/addresses."""
     page = _int_arg(request, "page", 0)
     wanted = set(_list_arg(request, "addressIds"))
-    indexes = range(sim.fleet.size)
+    indexes = sim.fleet.line_indexes()
     if wanted:
         indexes = sorted(
             i for i in (sim.index.find("address_id", a) for a in wanted) if i is not None
@@ -349,7 +349,7 @@ def query_data_usage(sim, request):
     query_start = _parse_date(body.get("queryStartDate"), "queryStartDate")
     active_only = body.get("activeServiceLinesOnly", True) is not False
     if numbers is None:
-        indexes = range(sim.fleet.size)
+        indexes = sim.fleet.line_indexes()
     else:
         indexes = sorted(
             {
@@ -406,7 +406,7 @@ def telemetry_query(sim, request, account):
     if wanted is not None and not isinstance(wanted, list):
         raise ApiError(400, "deviceIds must be a list", ["deviceIds"])
     if wanted is None:
-        indexes = range(sim.fleet.size)
+        indexes = sim.fleet.terminal_indexes()
     else:
         indexes = [i for i in (_device_index(sim, str(d)) for d in wanted) if i is not None]
     terminals, routers = {}, {}
@@ -422,16 +422,9 @@ def telemetry_query(sim, request, account):
 
 def _device_index(sim, device_id):
     """Terminal index from a telemetry id, a user terminal id or a router id."""
-    for field in ("telemetry_id", "user_terminal_id"):
+    for field in ("telemetry_id", "user_terminal_id", "router_id"):
         index = sim.index.find(field, device_id)
         if index is not None:
-            return index
-    if device_id.startswith("Router-"):
-        try:
-            index = int(device_id[-8:], 16)
-        except ValueError:
-            return None
-        if index < sim.fleet.size and sim.fleet.terminal(index).router_id == device_id:
             return index
     return None
 

@@ -2,6 +2,12 @@
 
 Entities are built lazily from the seed and their index, and cached; nothing
 is generated up front, so the fleet scales to tens of thousands of terminals.
+
+A fleet is generated (one service line per terminal, identifiers drawn from the
+seed) or described: given service lines, each with its own identifiers, plan,
+dates and address and any number of terminals (see ``describe_entries``). A
+described fleet keeps what it is given and draws the rest (usage level,
+outages, obstruction, throughput) from the seed, without the archetypes.
 """
 
 import uuid
@@ -134,6 +140,11 @@ class Terminal:
     hot: bool
     boot_period_s: int
     boot_phase_s: int
+    # In a described fleet a service line may have several terminals, or none yet: the
+    # line's first entry stands for the line (line lists, address, usage), and only
+    # entries with a terminal are listed as user terminals and stream telemetry.
+    line_entry: bool = True
+    terminal_entry: bool = True
 
     @property
     def active(self):
@@ -149,10 +160,16 @@ class Terminal:
 class Fleet:
     """All entities of one simulated Starlink account."""
 
-    def __init__(self, seed, size, anchor, account_number=None, account_name=None):
+    def __init__(
+        self, seed, size, anchor, account_number=None, account_name=None, service_lines=None
+    ):
         self.seed = int(seed)
         self.size = int(size)
         self.anchor = anchor
+        self._entries = None
+        if service_lines is not None:
+            self._entries = describe_entries(service_lines)
+            self.size = len(self._entries)
         draws = Draws(self.seed, 1)
         self.account_digits = draws.integer(100000, 999999)
         self.account_number = account_number or "ACC-%06d-%05d-%02d" % (
@@ -163,6 +180,9 @@ class Fleet:
         self.account_name = account_name or "Starlink Reseller Demo"
         self._cache = {}
         self._created_desc = None
+        if self._entries is not None:
+            for index in range(self.size):  # a described fleet is small: check it all now
+                self.terminal(index)
 
     # ------------------------------------------------------------------ access
     def terminal(self, index):
@@ -176,11 +196,23 @@ class Fleet:
         """Iterate over every terminal in index order."""
         return (self.terminal(index) for index in range(self.size))
 
+    def line_indexes(self):
+        """Indexes of the entries that stand for a service line."""
+        if self._entries is None:
+            return range(self.size)
+        return [index for index, (_, _, first) in enumerate(self._entries) if first == index]
+
+    def terminal_indexes(self):
+        """Indexes of the entries that have a user terminal."""
+        if self._entries is None:
+            return range(self.size)
+        return [index for index, (_, terminal, _) in enumerate(self._entries) if terminal]
+
     def created_desc(self):
-        """Indexes ordered by service line start date, newest first."""
+        """Service line indexes ordered by start date, newest first."""
         if self._created_desc is None:
             self._created_desc = sorted(
-                range(self.size), key=lambda i: (self.terminal(i).start_date, i), reverse=True
+                self.line_indexes(), key=lambda i: (self.terminal(i).start_date, i), reverse=True
             )
         return self._created_desc
 
@@ -215,44 +247,111 @@ class Fleet:
             values["end"] = start + timedelta(
                 days=draws.integer(30, (self.anchor - start).days - 1)
             )
-        self._apply_archetype(index, values)
-        return Terminal(
-            index=index,
-            user_terminal_id="01%06x-%08x-%08x"
+        if self._entries is None:
+            self._apply_archetype(index, values)
+        fields = {
+            "index": index,
+            "user_terminal_id": "01%06x-%08x-%08x"
             % (identity >> 40 & 0xFFFFFF, identity & 0xFFFFFFFF, index),
-            kit_serial="KIT%03d%06d" % (identity % 900 + 100, index),
-            dish_serial="2DHT%03d%06d" % ((identity >> 12) % 900 + 100, index),
-            router_id="Router-0100%012x%08x" % (identity >> 16 & 0xFFFFFFFFFFFF, index),
-            service_line_number="AST-%06d-%05d-%02d"
+            "kit_serial": "KIT%03d%06d" % (identity % 900 + 100, index),
+            "dish_serial": "2DHT%03d%06d" % ((identity >> 12) % 900 + 100, index),
+            "router_id": "Router-0100%012x%08x" % (identity >> 16 & 0xFFFFFFFFFFFF, index),
+            "service_line_number": "AST-%06d-%05d-%02d"
             % (self.account_digits, 10000 + index, identity % 89 + 10),
-            nickname="%s %s %d" % (locality[0], draws.choice(SITE_KINDS), index + 1),
-            plan=values["plan"],
-            address_id=str(
-                uuid.UUID(int=(identity << 64 | hash_ints(self.seed, 4, index)), version=4)
-            ),
-            locality=locality,
-            street="%d %s" % (draws.integer(1, 4999), draws.choice(STREETS)),
-            latitude=round(locality[6] + draws.uniform(-0.3, 0.3), 5),
-            longitude=round(locality[7] + draws.uniform(-0.3, 0.3), 5),
-            start_date=values["start"],
-            end_date=values["end"],
-            billing_day=draws.integer(1, 28),
-            public_ip=draws.uniform() < 0.15,
-            opted_in=values["opted_in"],
-            business=values["business"],
-            level_gb=values["plan"].limit_gb * values["usage_ratio"] / 30.4,
-            trend_per_month=draws.normal(0.0, 0.02),
-            outage_rate=values["outage_rate"],
-            obstruction_rate=values["obstruction_rate"],
-            obstruction_base=draws.uniform(0.0, 0.4),
-            peak_down_mbps=draws.uniform(60.0, 220.0),
-            up_ratio=draws.uniform(0.08, 0.15),
-            base_latency_ms=draws.uniform(22.0, 42.0),
-            software_version=draws.choice(SOFTWARE_VERSIONS),
-            hot=draws.uniform() < 0.05,
-            boot_period_s=draws.integer(7, 30) * 86400,
-            boot_phase_s=draws.integer(0, 30 * 86400),
+            "nickname": "%s %s %d" % (locality[0], draws.choice(SITE_KINDS), index + 1),
+            "plan": values["plan"],
+            "address_id": self._address_id(index),
+            "locality": locality,
+            "street": "%d %s" % (draws.integer(1, 4999), draws.choice(STREETS)),
+            "latitude": round(locality[6] + draws.uniform(-0.3, 0.3), 5),
+            "longitude": round(locality[7] + draws.uniform(-0.3, 0.3), 5),
+            "start_date": values["start"],
+            "end_date": values["end"],
+            "billing_day": draws.integer(1, 28),
+            "public_ip": draws.uniform() < 0.15,
+            "opted_in": values["opted_in"],
+            "business": values["business"],
+            "level_gb": values["plan"].limit_gb * values["usage_ratio"] / 30.4,
+            "trend_per_month": draws.normal(0.0, 0.02),
+            "outage_rate": values["outage_rate"],
+            "obstruction_rate": values["obstruction_rate"],
+            "obstruction_base": draws.uniform(0.0, 0.4),
+            "peak_down_mbps": draws.uniform(60.0, 220.0),
+            "up_ratio": draws.uniform(0.08, 0.15),
+            "base_latency_ms": draws.uniform(22.0, 42.0),
+            "software_version": draws.choice(SOFTWARE_VERSIONS),
+            "hot": draws.uniform() < 0.05,
+            "boot_period_s": draws.integer(7, 30) * 86400,
+            "boot_phase_s": draws.integer(0, 30 * 86400),
+        }
+        if self._entries is not None:
+            self._apply_description(index, fields, values["usage_ratio"])
+        return Terminal(**fields)
+
+    def _address_id(self, index):
+        """Generated addressReferenceId of the line of entry ``index``."""
+        identity = hash_ints(self.seed, 3, index)
+        return str(uuid.UUID(int=(identity << 64 | hash_ints(self.seed, 4, index)), version=4))
+
+    def _apply_description(self, index, fields, usage_ratio):
+        """Replace generated values by those the fleet description gives."""
+        line, terminal, first = self._entries[index]
+        fields.update(
+            service_line_number=line["serviceLineNumber"],
+            address_id=line.get("addressReferenceId") or self._address_id(first),
+            end_date=None,
+            line_entry=index == first,
+            terminal_entry=terminal is not None,
         )
+        if line.get("nickname"):
+            fields["nickname"] = str(line["nickname"])
+        plan = self.plan(line.get("productReferenceId"))
+        if plan:
+            fields["plan"] = plan
+        if line.get("startDate"):
+            fields["start_date"] = date.fromisoformat(str(line["startDate"])[:10])
+        if line.get("billingDay"):
+            fields["billing_day"] = int(line["billingDay"])
+            if not 1 <= fields["billing_day"] <= 31:
+                raise ValueError("billingDay must be between 1 and 31")
+        for key, name in (("publicIp", "public_ip"), ("optedIn", "opted_in")):
+            if line.get(key) is not None:
+                fields[name] = bool(line[key])
+        address = line.get("address")
+        if address:
+            latitude = float(address.get("latitude") or fields["latitude"])
+            longitude = float(address.get("longitude") or fields["longitude"])
+            fields.update(
+                locality=tuple(
+                    str(address.get(key) or "")
+                    for key in (
+                        "locality",
+                        "administrativeArea",
+                        "administrativeAreaCode",
+                        "region",
+                        "regionCode",
+                        "postalCode",
+                    )
+                )
+                + (latitude, longitude),
+                street=", ".join(str(part) for part in address.get("addressLines") or []),
+                latitude=latitude,
+                longitude=longitude,
+            )
+        daily = line.get("dailyGB")
+        if daily is not None:
+            fields["level_gb"] = max(float(daily), 0.0)
+        else:
+            fields["level_gb"] = fields["plan"].limit_gb * usage_ratio / 30.4
+        if terminal:
+            fields["user_terminal_id"] = str(terminal["userTerminalId"])
+            for key, name in (
+                ("kitSerialNumber", "kit_serial"),
+                ("dishSerialNumber", "dish_serial"),
+                ("routerId", "router_id"),
+            ):
+                if terminal.get(key):
+                    fields[name] = str(terminal[key])
 
     @staticmethod
     def _pick_plan(draws):
@@ -282,7 +381,7 @@ class Fleet:
 class FleetIndex:
     """Lazy lookups of terminal indexes by identifier."""
 
-    FIELDS = ("service_line_number", "user_terminal_id", "address_id", "telemetry_id")
+    FIELDS = ("service_line_number", "user_terminal_id", "address_id", "telemetry_id", "router_id")
 
     def __init__(self, fleet):
         self.fleet = fleet
@@ -292,6 +391,43 @@ class FleetIndex:
         """Index of the terminal whose ``field`` equals ``value``, or None."""
         mapping = self._maps.get(field)
         if mapping is None:
-            mapping = {getattr(term, field): term.index for term in self.fleet.terminals()}
+            mapping = {}
+            for term in self.fleet.terminals():  # the first entry of a line stands for it
+                mapping.setdefault(getattr(term, field), term.index)
             self._maps[field] = mapping
         return mapping.get(value)
+
+
+def describe_entries(service_lines):
+    """Flatten described service lines into entries ``(line, terminal or None, first index)``.
+
+    ``service_lines`` are dicts shaped like the API's objects: ``serviceLineNumber``
+    (required), optional ``nickname``, ``productReferenceId``, ``startDate``,
+    ``billingDay`` (1-31), ``publicIp``, ``optedIn``, ``dailyGB`` (average daily use),
+    ``addressReferenceId``, ``address`` (an ``AddressResponse``) and ``userTerminals``
+    (``userTerminalId`` required, optional ``kitSerialNumber``, ``dishSerialNumber``,
+    ``routerId``). A line without terminals is one entry without a terminal.
+    """
+    if not isinstance(service_lines, list):
+        raise ValueError("the fleet description must be a list of service lines")
+    entries, numbers, terminal_ids = [], set(), set()
+    for line in service_lines:
+        number = line.get("serviceLineNumber") if isinstance(line, dict) else None
+        if not number:
+            raise ValueError("every described service line needs a serviceLineNumber")
+        if number in numbers:
+            raise ValueError("service line %s is described twice" % number)
+        numbers.add(number)
+        first = len(entries)
+        for terminal in line.get("userTerminals") or [None]:
+            if terminal is not None:
+                terminal_id = terminal.get("userTerminalId") if isinstance(terminal, dict) else None
+                if not terminal_id:
+                    raise ValueError("every described terminal needs a userTerminalId")
+                if terminal_id in terminal_ids:
+                    raise ValueError("terminal %s is described twice" % terminal_id)
+                terminal_ids.add(terminal_id)
+            entries.append((line, terminal, first))
+    if not entries:
+        raise ValueError("a described fleet needs at least one service line")
+    return entries

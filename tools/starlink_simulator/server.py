@@ -58,6 +58,8 @@ class SimulatorConfig:
     stream_backlog_s: int = 3600
     retention_s: int = 8 * 3600
     faults: dict = field(default_factory=dict)
+    # Described service lines (see fleet.describe_entries); None: ``terminals`` generated ones.
+    service_lines: list | None = None
 
 
 class Simulator:
@@ -74,6 +76,7 @@ class Simulator:
             self.today(),
             self.config.account_number,
             self.config.account_name,
+            self.config.service_lines,
         )
         self.index = FleetIndex(self.fleet)
         self.telemetry = TelemetryModel(self.fleet)
@@ -269,7 +272,9 @@ class Simulator:
             200,
             {
                 "seed": cfg.seed,
-                "terminals": cfg.terminals,
+                "terminals": len(self.fleet.terminal_indexes()),
+                "service_lines": len(self.fleet.line_indexes()),
+                "described": cfg.service_lines is not None,
                 "client_id": cfg.client_id,
                 "account_number": self.fleet.account_number,
                 "account_name": self.fleet.account_name,
@@ -403,16 +408,17 @@ def serve_in_thread(port=0, host="127.0.0.1", quiet=True, **options):
     return server, server.url
 
 
-def serve_forever(host, port, config):
-    """Serve in the foreground until interrupted."""
-    simulator = Simulator(config)
+def serve_forever(host, port, config, simulator=None):
+    """Serve ``simulator`` (default: a new one of ``config``) until interrupted."""
+    simulator = simulator or Simulator(config)
     httpd = make_server(host, port, simulator, threaded=True)
     _logger.info(
-        "Starlink simulator on http://%s:%d (account %s, %d terminals)",
+        "Starlink simulator on http://%s:%d (account %s, %d service lines, %d terminals)",
         host,
         httpd.port,
         simulator.fleet.account_number,
-        config.terminals,
+        len(simulator.fleet.line_indexes()),
+        len(simulator.fleet.terminal_indexes()),
     )
     try:
         httpd.serve_forever()

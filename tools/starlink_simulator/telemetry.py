@@ -218,6 +218,8 @@ class TelemetryModel:
 
     def state(self, terminal, slot):
         """Shared state of a terminal and its router in a slot; None in an outage."""
+        if not terminal.terminal_entry:  # a described line without a terminal yet
+            return None
         moment = slot * SLOT_S
         down, last_end, power = self.outage(terminal, moment)
         if down:

@@ -7,6 +7,7 @@ lines consume opt-in priority data (billed as overage), the others fall back
 to standard data. Data lags one day: the current cycle stops yesterday.
 """
 
+import calendar
 from datetime import date, datetime, timedelta, timezone
 
 from .rand import Draws, unit
@@ -33,18 +34,24 @@ def iso_end(day):
     return "%sT23:59:59Z" % day.isoformat()
 
 
+def billing_date(year, month, billing_day):
+    """The billing date of a month: the month's last day when it has no ``billing_day``."""
+    return date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+
+
 def add_month(day, billing_day):
     """The billing date one month after ``day``."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, billing_day)
+    return billing_date(year, month, billing_day)
 
 
 def cycle_start(day, billing_day):
     """Start of the billing cycle containing ``day``."""
-    if day.day >= billing_day:
-        return date(day.year, day.month, billing_day)
+    start = billing_date(day.year, day.month, billing_day)
+    if day >= start:
+        return start
     year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-    return date(year, month, billing_day)
+    return billing_date(year, month, billing_day)
 
 
 def daily_total_gb(seed, terminal, day, anchor):
