@@ -182,7 +182,11 @@ class StarlinkTerminal(models.Model):
             )
         by_health = {}
         for terminal in self:
-            health = self._classify_health(stats.get(terminal.id), thresholds, now)
+            recent = stats.get(terminal.id)
+            if not recent and not terminal.last_seen:
+                health = "unknown"  # never reported: a kit in stock or not activated yet
+            else:
+                health = self._classify_health(recent, thresholds, now)
             if terminal.health != health:
                 by_health.setdefault(health, self.browse())
                 by_health[health] |= terminal

@@ -52,8 +52,12 @@ class TestTerminalHealth(TransactionCase):
         )  # fmt: skip
 
     def test_update_health_from_samples_tracks_changes(self):
-        online, silent = self.Terminal.create(
-            [{"user_terminal_id": "ut-health-1"}, {"user_terminal_id": "ut-health-2"}]
+        online, silent, in_stock = self.Terminal.create(
+            [
+                {"user_terminal_id": "ut-health-1"},
+                {"user_terminal_id": "ut-health-2", "last_seen": self.now - timedelta(hours=2)},
+                {"user_terminal_id": "ut-health-3"},
+            ]
         )
         self.env["starlink.telemetry.sample"]._ingest(
             [
@@ -62,10 +66,12 @@ class TestTerminalHealth(TransactionCase):
                 for s in (15, 30, 45)
             ]
         )  # fmt: skip
-        (online | silent)._update_health(now=self.now)
+        (online | silent | in_stock)._update_health(now=self.now)
         self.assertEqual(online.health, "online")
         self.assertEqual(online.last_seen, self.now - timedelta(seconds=15))
         self.assertAlmostEqual(online.downlink_mbps, 150.0)
         self.assertAlmostEqual(online.latency_ms, 28.0)
-        self.assertEqual(silent.health, "offline")
-        self.assertFalse(silent.last_seen)
+        self.assertEqual(silent.health, "offline", "seen before, silent now")
+        self.assertEqual(silent.last_seen, self.now - timedelta(hours=2))
+        self.assertEqual(in_stock.health, "unknown", "never reported: not called offline")
+        self.assertFalse(in_stock.last_seen)
