@@ -1,13 +1,15 @@
 """Usage forecasting benchmark (DESIGN.md §6, "forecasting": 10,000 lines in < 20 s).
 
     .venv/bin/python bench/forecast.py [--lines 10000] [--days 120] [--source synthetic]
+    .venv/bin/python bench/forecast.py --accuracy [--accuracy-lines 1000] [--accuracy-months 2]
 
 No database, no Odoo: it times the pure-Python core of ``starlink_telemetry``
 (``lib/forecast.py``) on generated usage, and prints, never asserts:
 
 * ``pivot``     ``pivot_usage`` of the long table ``(line_id, date, gb)`` into the matrix;
-* ``forecast``  the full ``forecast_usage``: three methods, backtest on the previous cycles,
-                per-line choice, intervals, limit dates and the long daily table;
+* ``forecast``  the full ``forecast_usage``: four methods (the boosted one trained across
+                the fleet), backtest on the previous cycles, per-line choice, calibrated
+                bands, limit dates and the long daily table;
 * ``run-rate``  baseline 1: ``forecast_usage`` with the run rate alone and no backtest;
 * ``trend``     the vectorised trend + weekday model alone, all lines in one batched solve,
                 against baseline 2: the same model fitted line by line in a Python loop
@@ -15,8 +17,16 @@ No database, no Odoo: it times the pure-Python core of ``starlink_telemetry``
 
 ``--source synthetic`` (default) draws usage with the simulator's own usage model (plan
 limits, home/business weekly patterns, slow trends, log-normal noise, days without usage),
-vectorised; ``--source simulator`` calls the simulator's per-day generator (slower to set up).
+vectorised; ``--source simulator`` calls the simulator's per-day generator (slower to set up);
+``--source hard`` draws the mixed fleet of ``tests/unit/forecast_fleet.py`` (trends, level
+shifts, outages, weekend cabins, maritime bursts, heavy-tailed noise).
 Each timing is the median of ``--repeat`` runs.
+
+``--accuracy`` measures, instead of the time, what the forecasts are worth: on every day of
+``--accuracy-months`` months, the whole fleet is forecast from the 180 days before that day
+(each line at its own day of cycle, as the daily cron does), and the lines on day 7, 15 or
+22 of their cycle are compared with their true cycle total: band coverage, MAPE of the chosen
+method and of the run rate alone, on the hard fleet and on the simulator's usage.
 """
 
 import argparse
@@ -56,11 +66,24 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=TARGET_LINES, help="service lines")
     parser.add_argument("--days", type=int, default=120, help="days of usage history")
-    parser.add_argument("--source", choices=("synthetic", "simulator"), default="synthetic")
+    parser.add_argument("--source", choices=("synthetic", "simulator", "hard"), default="synthetic")
     parser.add_argument("--seed", type=int, default=8102)
     parser.add_argument("--repeat", type=int, default=3, help="measured runs (median)")
     parser.add_argument("--loop-lines", type=int, default=300, help="lines of the loop baseline")
+    parser.add_argument("--accuracy", action="store_true", help="measure accuracy, not time")
+    parser.add_argument("--accuracy-lines", type=int, default=1000)
+    parser.add_argument("--accuracy-months", type=int, default=2)
+    parser.add_argument("--accuracy-seed", type=int, default=7)
     return parser.parse_args(argv)
+
+
+def load_fleet_module():
+    """``tests/unit/forecast_fleet.py`` (the hard fleet and the accuracy cases)."""
+    path = PROJECT_DIR / "tests" / "unit" / "forecast_fleet.py"
+    spec = importlib.util.spec_from_file_location("forecast_fleet", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # ------------------------------------------------------------------------------ usage
@@ -111,6 +134,18 @@ def simulator_usage(args):
     terminals = list(fleet.terminals())
     billing_day = np.array([t.billing_day for t in terminals])
     return values * 0.99, billing_day, np.array([t.plan.limit_gb for t in terminals])
+
+
+def hard_usage(args):
+    """``(values, billing_day, limit_gb)`` from the hard fleet (billing days 1 to 28)."""
+    fleet = load_fleet_module().hard_fleet(
+        lines=args.lines,
+        days=args.days,
+        seed=args.seed,
+        first_day=str(TODAY - timedelta(days=args.days)),
+        billing_days=range(1, 29),
+    )
+    return fleet.values, fleet.billing_day, np.zeros(args.lines)
 
 
 def long_table(values, first):
@@ -165,14 +200,86 @@ def trend_loop(forecast, values, cut, horizon):
     return out
 
 
+# ------------------------------------------------------------------------------ accuracy
+ACCURACY_DAYS = (7, 15, 22)  # days of the cycle known when forecasting
+ACCURACY_START = date(2026, 2, 1)  # first forecast day (the simulator's usage ends on TODAY)
+HISTORY_DAYS = 180  # as starlink.service.line._refresh_forecasts
+
+
+def accuracy_fleets(fleet_module, args):
+    """``(name, fleet)``: the hard fleet and the simulator's usage over the same days."""
+    first = ACCURACY_START - timedelta(days=HISTORY_DAYS + 1)
+    days = HISTORY_DAYS + 1 + 31 * args.accuracy_months + 32
+    hard = fleet_module.hard_fleet(
+        lines=args.accuracy_lines,
+        days=days,
+        seed=args.accuracy_seed,
+        first_day=str(first),
+        billing_days=range(1, 29),
+    )
+    from starlink_simulator.fleet import Fleet  # noqa: PLC0415
+    from starlink_simulator.usage import daily_total_gb  # noqa: PLC0415
+
+    simulated = Fleet(args.accuracy_seed, args.accuracy_lines, TODAY)
+    terminals = [t for t in simulated.terminals() if t.end_date is None]  # no cancelled line
+    values = np.full((len(terminals), days), np.nan)
+    for row, terminal in enumerate(terminals):
+        for column in range(days):
+            day = first + timedelta(days=column)
+            if day >= terminal.start_date:
+                values[row, column] = daily_total_gb(args.accuracy_seed, terminal, day, TODAY)
+    simulator = fleet_module.Fleet(
+        values=values,
+        kinds=np.array(["business" if t.business else "home" for t in terminals]),
+        billing_day=np.array([t.billing_day for t in terminals]),
+        first_day=np.datetime64(first),
+    )
+    return (("hard fleet", hard), ("simulator", simulator))
+
+
+def accuracy(forecast, args):
+    """Band coverage and MAPE (chosen method vs run rate) at days 7, 15 and 22 of the cycle."""
+    fleet_module = load_fleet_module()
+    todays = [
+        ACCURACY_START + timedelta(days=offset) for offset in range(31 * args.accuracy_months)
+    ]
+    print(
+        f"forecast accuracy: {args.accuracy_lines:,} lines, seed {args.accuracy_seed}, "
+        f"forecast every day from {todays[0]} to {todays[-1]} with {HISTORY_DAYS} days of "
+        f"history, lines on day {', '.join(map(str, ACCURACY_DAYS))} of their cycle kept",
+        flush=True,
+    )
+    for name, fleet in accuracy_fleets(fleet_module, args):
+        start = time.perf_counter()
+        cases = fleet_module.backtest_cases(forecast, fleet, todays, known_days=ACCURACY_DAYS)
+        rate = fleet_module.backtest_cases(
+            forecast, fleet, todays, known_days=ACCURACY_DAYS, methods=("run_rate",)
+        )
+        seconds = time.perf_counter() - start
+        chosen, baseline = fleet_module.summary(cases), fleet_module.summary(rate)
+        print(f"{name} ({seconds:.0f} s):")
+        print("  day  cases  90 % band holds the total  MAPE chosen  MAPE run rate  ratio")
+        for day, row in chosen.iterrows():
+            base = baseline.loc[day]
+            print(
+                f"  {day:3d}  {int(row.cases):5d}  {100 * row.coverage:25.1f} %  "
+                f"{100 * row.mape:9.2f} %  {100 * base.mape:11.2f} %  {row.mape / base.mape:5.2f}"
+            )
+        kept = cases[cases.actual > 0]
+        share = kept.method.value_counts(normalize=True).round(2).to_dict()
+        print(f"  run rate's own band holds the total {100 * baseline.coverage.mean():.1f} %")
+        print(f"  methods chosen: {share}")
+
+
 def main(argv=None):
     args = parse_args(argv)
     forecast = load_forecast()
     sys.path.insert(0, str(PROJECT_DIR / "tools"))
     start = time.perf_counter()
-    values, billing_day, limit = (
-        synthetic_usage(args) if args.source == "synthetic" else simulator_usage(args)
-    )
+    if args.accuracy:
+        return accuracy(forecast, args)
+    source = {"synthetic": synthetic_usage, "simulator": simulator_usage, "hard": hard_usage}
+    values, billing_day, limit = source[args.source](args)
     first = TODAY - timedelta(days=args.days)
     table = long_table(values, first)
     ids = np.arange(1, args.lines + 1)

@@ -71,8 +71,13 @@ def test_constant_usage_gives_exact_totals_for_every_method():
     assert row.next_predicted_total == pytest.approx(300.0, rel=1e-6)  # June: 30 days
     assert row.lower_total == pytest.approx(310.0, rel=1e-4)
     assert row.upper_total == pytest.approx(310.0, rel=1e-4)
-    for method in forecast.METHODS:
+    assert row.next_lower_total == pytest.approx(300.0, rel=1e-4)
+    assert row.next_upper_total == pytest.approx(300.0, rel=1e-4)
+    for method in forecast.BASE_METHODS:
         assert row["mape_" + method] == pytest.approx(0.0, abs=1e-6)
+    assert np.isnan(row.mape_boosted)  # one line: no fleet to train the boosted model on
+    assert row.backtest_folds == 2  # April, March (February: 46 days of history, < 8 weeks)
+    assert row.band_source == "backtest"
     assert row.model_version == forecast.MODEL_VERSION
     daily = result.daily
     assert len(daily) == 16 + 30
@@ -172,12 +177,13 @@ def test_no_lines_gives_empty_results():
 
 def test_missing_days_are_ignored_when_unknown():
     rows = np.full((1, DAYS), 6.0)
-    rows[0, [80, 100, 125]] = np.nan  # unknown days (missing="nan") in March, April and May
+    rows[0, [100, 125]] = np.nan  # unknown days (missing="nan") in April and May
     result = forecast_usage(matrix(rows), billing_day=1, today=TODAY)
     row = line(result)
     assert row.actual_to_date == pytest.approx(14 * 6.0)  # known days only
     assert row.predicted_total == pytest.approx(14 * 6.0 + 16 * 6.0, rel=1e-6)
-    assert row.backtest_mape == pytest.approx(0.0, abs=1e-6)  # February, the complete cycle
+    assert row.backtest_folds == 1  # March: April is not complete
+    assert row.backtest_mape == pytest.approx(0.0, abs=1e-6)
 
 
 def test_future_columns_are_never_used():
@@ -194,7 +200,7 @@ def test_lines_are_forecast_independently_of_each_other():
     rng = np.random.default_rng(13)
     rows = rng.gamma(3.0, 3.0, size=(12, DAYS)) * (1 + 0.004 * np.arange(DAYS))
     days = np.arange(1, 13)
-    for method in forecast.METHODS:
+    for method in forecast.BASE_METHODS:  # (the boosted model learns from the whole fleet)
         together = forecast_usage(matrix(rows), billing_day=days, today=TODAY, methods=(method,))
         for index in (0, 5, 11):
             alone = forecast_usage(

@@ -1,17 +1,22 @@
 """Daily usage forecasts of service lines, vectorised across lines (no Odoo import).
 
-Usage is a dense ``(lines x days)`` matrix of billable GB (:class:`UsageMatrix`, built from a
-long table by :func:`pivot_usage`). :func:`forecast_usage` forecasts every line at once:
+Usage is a dense ``(lines x days)`` matrix of the GB that count against the plan's limit
+(:class:`UsageMatrix`, built from a long table by :func:`pivot_usage`). :func:`forecast_usage`
+forecasts every line at once:
 
-* three methods, each computed for all lines with array operations: ``run_rate``,
-  ``seasonal_naive`` (weekly) and ``trend_weekly`` (trend + weekday least squares);
+* four methods, each computed for all lines with array operations: ``run_rate``,
+  ``seasonal_naive`` (weekly), ``trend_weekly`` (trend + weekday least squares) and
+  ``boosted``, a gradient-boosted model of the rest of the cycle trained across the fleet
+  (``lib.forecast_boosted``, scikit-learn; left out when the fleet is too small to train it);
 * a backtest per line on its own history: "today" is moved to the same day of each previous
-  billing cycle, every method forecasts the rest of that cycle and its end-of-cycle total is
-  compared with the actual one. Each line gets the method with the lowest mean absolute
-  percentage error (MAPE), blended with the fleet-wide MAPE so that two or three folds do not
-  pick a method by luck;
-* prediction intervals from the line's robust daily spread and its backtest error; the lower
-  bound of a total never goes below the usage already known.
+  billing cycle, every method forecasts the rest of that cycle (and the following one) and
+  the forecast total is compared with the actual one. Each line gets the method with the
+  lowest mean absolute percentage error (MAPE), blended with the fleet-wide MAPE so that a
+  few folds do not pick a method by luck;
+* bands of the cycle totals calibrated on those backtest errors, of the line and of the
+  fleet, at the same day of cycle (split conformal, ``lib.forecast_calibration``): a 90 %
+  band holds the true total about 90 % of the time. The lower bound of a total never goes
+  below the usage already known.
 
 All dates are days (``numpy.datetime64[D]``); cycle ends are inclusive (the cycle's last day).
 Data lags a day: with ``today`` the last usable day is ``today - 1``; later columns are ignored.
@@ -23,8 +28,18 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-MODEL_VERSION = "forecast-1.0"
-METHODS = ("run_rate", "seasonal_naive", "trend_weekly")
+from . import forecast_boosted, forecast_calibration
+
+MODEL_VERSION = "forecast-2.0"
+BASE_METHODS = ("run_rate", "seasonal_naive", "trend_weekly")  # per line, array operations
+BOOSTED = "boosted"  # across lines, lib.forecast_boosted
+METHODS = (*BASE_METHODS, BOOSTED)
+METHOD_LABELS = {
+    "run_rate": "Run rate",
+    "seasonal_naive": "Weekly pattern",
+    "trend_weekly": "Trend and weekly pattern",
+    "boosted": "Fleet model (gradient boosting)",
+}
 DAY = np.timedelta64(1, "D")
 
 RUN_RATE_MIN_DAYS = 7  # fewer known days in the cycle: use the last 14 days instead
@@ -33,8 +48,10 @@ SEASONAL_WEEKS = 4
 TREND_WEEKS = 8
 TREND_MIN_DAYS = 21  # fewer known days in the 8-week window: seasonal naive instead
 TREND_PRIOR = 0.05  # prior std of the slope (relative change over the 8 weeks)
-BACKTEST_CYCLES = 3
-CHOICE_SHRINK = 3.0  # weight (in folds) of the fleet-wide MAPE in a line's method score
+BACKTEST_CYCLES = 5
+ERROR_SCALE_WEEKS = 8  # weeks of usage behind the error scale of a forecast
+LEVEL_ERROR = 0.1  # share of the level in the error scale (vs the weekly randomness)
+CHOICE_SHRINK = 20.0  # weight (in folds) of the fleet-wide MAPE in a line's method score
 MAX_CYCLE_DAYS = 31
 
 
@@ -302,8 +319,9 @@ class _Span:
 
     def _diff(self, cumulative, first, last):
         rows = np.arange(len(first))
-        high = cumulative[rows, np.clip(last, 0, None)]
-        return high - cumulative[rows, np.clip(first - 1, 0, None)]
+        width = cumulative.shape[1]
+        high = cumulative[rows, np.clip(last, 0, width - 1)]
+        return high - cumulative[rows, np.clip(first - 1, 0, width - 1)]
 
     def sum(self, first, last):
         """Sum of the known values of columns ``first..last`` per line (0 when empty)."""
@@ -312,35 +330,163 @@ class _Span:
     def complete(self, first, last):
         """Whether columns ``first..last`` are all known (and inside the matrix)."""
         gaps = self._diff(self.unknown, first, last)
-        return (gaps == 0) & (first >= 1) & (last >= first)
+        inside = (first >= 1) & (last >= first) & (last < self.total.shape[1])
+        return (gaps == 0) & inside
 
 
-def backtest(values, span, elapsed, cycle_start, billing_day, first_day, methods, cycles):
-    """Signed relative end-of-cycle errors ``(cycles, methods, lines)``, NaN if no fold.
+@dataclass
+class _Origin:
+    """Forecasts of every line from one origin: now, or the same day of a previous cycle.
+
+    Columns of the usage matrix: ``cut`` the last known day, ``first``/``last`` the days of
+    the cycle, ``next_last`` the last day of the following cycle. ``known``: GB of the cycle
+    up to the cut; ``recent``/``weekly_sd``: mean daily GB and standard deviation of the
+    weekly totals over the last 8 weeks; ``rest``/``following``: GB forecast per method for
+    the rest of the cycle and for the following cycle; ``actual``/``next_actual``: true
+    totals of a backtest fold (NaN when unknown). ``scale``/``next_scale``: the error scales
+    of both forecasts (:func:`_error_scale`).
+    """
+
+    cut: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    next_last: np.ndarray
+    known: np.ndarray
+    recent: np.ndarray
+    weekly_sd: np.ndarray
+    rest: dict
+    following: dict
+    daily: dict
+    actual: np.ndarray = None
+    next_actual: np.ndarray = None
+
+    @property
+    def position(self):
+        """Day of the cycle of the origin (days known in the cycle)."""
+        return self.cut - self.first + 1
+
+    @property
+    def scale(self):
+        return _error_scale(self.recent, self.weekly_sd, self.last - self.cut)
+
+    @property
+    def next_scale(self):
+        return _error_scale(self.recent, self.weekly_sd, self.next_last - self.last)
+
+
+def _error_scale(mean, weekly_sd, days):
+    """Typical error (GB) of a forecast of ``days`` days of use: the randomness of the sum
+    (weekly totals vary by ``weekly_sd``) combined with an error on the level of
+    :data:`LEVEL_ERROR` times the mean. Only its relative size across lines and horizons
+    matters: the calibration turns it into GB with the backtest errors."""
+    return np.sqrt(weekly_sd**2 * days / 7.0 + (LEVEL_ERROR * mean * days) ** 2)
+
+
+def _origin(values, span, cut, first, last, next_last, methods, keep_daily=False):
+    """Forecast every line with every method from ``cut`` to the following cycle's end."""
+    horizon = max(int((next_last - cut).max(initial=1)), 1)
+    step = np.arange(1, horizon + 1)[None, :]
+    left = (last - cut)[:, None]
+    in_cycle = step <= left
+    in_next = (step > left) & (step <= (next_last - cut)[:, None])
+    rest, following, daily = {}, {}, {}
+    for method in methods:
+        forecast = predict(method, values, cut, first, horizon)
+        rest[method] = (forecast * in_cycle).sum(axis=1)
+        following[method] = (forecast * in_next).sum(axis=1)
+        if keep_daily:
+            daily[method] = forecast
+    window = _window(values, cut, 7 * ERROR_SCALE_WEEKS)
+    recent = np.nan_to_num(nanmean_rows(window))
+    weeks = np.where(np.isfinite(window), window, recent[:, None])
+    weeks = weeks.reshape(len(cut), ERROR_SCALE_WEEKS, 7)
+    weekly_sd = weeks.sum(axis=2).std(axis=1)  # unknown days count as the mean
+    known = span.sum(first, cut)
+    return _Origin(cut, first, last, next_last, known, recent, weekly_sd, rest, following, daily)
+
+
+def backtest_origins(values, span, elapsed, cycle_start, billing_day, first_day, methods, cycles):
+    """The backtest folds: one :class:`_Origin` per previous cycle with some usable line.
 
     Fold ``k`` pretends today is the same day of the ``k``-th previous cycle as now (at least
-    one day before its end), forecasts the rest of that cycle with every method and compares
-    the predicted total with the actual one. A fold needs the whole cycle known and > 0 GB.
+    one day before its end) and forecasts the rest of that cycle and the following one with
+    every method. A fold counts for a line (its ``actual`` is known) when the whole cycle is
+    known, is > 0 GB and the line had about as much history then as now (at most a week less
+    in the last 8 weeks): a fold with less to go on than today's forecast would misjudge it.
     """
-    errors = np.full((cycles, len(methods), len(elapsed)), np.nan)
-    actuals = np.full((cycles, len(elapsed)), np.nan)
+    cut_now = np.full(len(elapsed), values.shape[1] - 1)
+    history = _history_days(values, cut_now) - 7
+    origins = []
     for back in range(1, cycles + 1):
         start, end = _previous_cycle(cycle_start, billing_day, back)
+        following_end = _previous_cycle(cycle_start, billing_day, back - 1)[1]
         first = (start - first_day) // DAY + 1
         last = (end - first_day) // DAY + 1
+        next_last = (following_end - first_day) // DAY + 1
         cut = np.minimum(first + elapsed - 1, last - 1)
-        horizon = last - cut
-        actual = span.sum(first, last)
-        valid = span.complete(first, last) & (actual > 0)
-        if not valid.any():
+        enough = _history_days(values, cut) >= history
+        if not enough.any():
+            break  # older cycles have less history still
+        usable = enough & span.complete(first, last)
+        if not usable.any():
             continue
-        known, actual = span.sum(first, cut), np.where(valid, actual, np.nan)
-        in_cycle = np.arange(horizon.max())[None, :] < horizon[:, None]
+        origin = _origin(values, span, cut, first, last, next_last, methods)
+        actual = span.sum(first, last)
+        origin.actual = np.where(usable & (actual > 0), actual, np.nan)
+        following = span.sum(last + 1, next_last)
+        following_known = usable & span.complete(last + 1, next_last) & (following > 0)
+        origin.next_actual = np.where(following_known, following, np.nan)
+        origins.append(origin)
+    return origins
+
+
+def _history_days(values, cut):
+    """Known days in the 8 weeks up to ``cut``, per line."""
+    return np.isfinite(_window(values, cut, 7 * ERROR_SCALE_WEEKS)).sum(axis=1)
+
+
+def _fit_boosted(values, folds, now):
+    """Train the fleet-wide boosted model on the folds (``lib.forecast_boosted``).
+
+    Adds its forecasts to ``rest[BOOSTED]`` of every origin (NaN on folds without a true
+    total) and returns True, or False when the fleet is too small to train it.
+    """
+    if not folds:
+        return False
+    samples, rows = [], []
+    for origin in folds:
+        x, base = forecast_boosted.features(
+            values, origin.cut, origin.first, origin.last - origin.cut, origin.known,
+            [origin.rest[method] for method in BASE_METHODS],
+        )  # fmt: skip
+        valid = np.isfinite(origin.actual)
+        rest = origin.actual - origin.known
+        samples.append((x[valid], base[valid], rest[valid], origin.actual[valid]))
+        rows.append(np.nonzero(valid)[0])
+    current = forecast_boosted.features(
+        values, now.cut, now.first, now.last - now.cut, now.known,
+        [now.rest[method] for method in BASE_METHODS],
+    )  # fmt: skip
+    stacked = tuple(np.concatenate(column) for column in zip(*samples))
+    fitted = forecast_boosted.cross_fit(stacked, np.concatenate(rows), current)
+    if fitted is None:
+        return False
+    folds_rest, now.rest[BOOSTED] = fitted
+    offset = 0
+    for origin, valid_rows in zip(folds, rows):
+        origin.rest[BOOSTED] = np.full(len(origin.cut), np.nan)
+        origin.rest[BOOSTED][valid_rows] = folds_rest[offset : offset + len(valid_rows)]
+        offset += len(valid_rows)
+    return True
+
+
+def relative_errors(folds, methods, lines):
+    """Signed relative end-of-cycle errors ``(folds, methods, lines)``, NaN without a fold."""
+    errors = np.full((len(folds), len(methods), lines), np.nan)
+    for index, origin in enumerate(folds):
         for position, method in enumerate(methods):
-            daily = predict(method, values, cut, first, int(horizon.max()))
-            errors[back - 1, position] = (known + (daily * in_cycle).sum(axis=1)) / actual - 1
-        actuals[back - 1] = actual
-    return errors, actuals
+            errors[index, position] = (origin.known + origin.rest[method]) / origin.actual - 1
+    return errors
 
 
 def choose_methods(errors, methods, shrink=None):
@@ -361,18 +507,43 @@ def choose_methods(errors, methods, shrink=None):
     return np.argmin(score, axis=0), mape
 
 
+def held_out_choices(errors, methods):
+    """``(folds, lines)``: the method each line would choose without fold ``k``'s errors.
+
+    The error of that choice on fold ``k`` is an honest sample of the error of a chosen
+    method (the choice on all folds flatters the folds it was made on).
+    """
+    choices = np.zeros((errors.shape[0], errors.shape[2]), dtype=int)
+    for fold in range(errors.shape[0]):
+        others = errors.copy()
+        others[fold] = np.nan
+        choices[fold] = choose_methods(others, methods)[0]
+    return choices
+
+
 # --------------------------------------------------------------------------- result
 @dataclass
 class ForecastResult:
     """Forecast of every line, as of the last known day ``as_of`` (a ``date``).
 
     ``lines``: one row per line: ``line_id, method, model_version, backtest_mape`` (fraction,
-    NaN without backtest), ``as_of, cycle_start, cycle_end, actual_to_date, predicted_total,
-    lower_total, upper_total, limit_gb, limit_date`` (NaT: not crossed in this cycle),
-    ``overage_gb, next_cycle_start, next_cycle_end, next_predicted_total`` and
-    ``mape_<method>`` per method. ``daily``: one row per line and forecast day of the rest of
-    the current cycle and the whole next cycle: ``line_id, date, predicted_gb, lower_gb,
-    upper_gb, cycle`` (``current``/``next``). GB everywhere; dates as ``datetime64``.
+    NaN without backtest), ``backtest_folds`` (the line's folds), ``as_of, cycle_start,
+    cycle_end, actual_to_date, predicted_total, lower_total, upper_total`` (the band of the
+    cycle total at ``band_level``), ``band_source`` (``backtest``: calibrated on backtest
+    errors; ``spread``: no fold in the fleet, from the daily spread), ``limit_gb, limit_date``
+    (NaT: not crossed in this cycle), ``overage_gb, next_cycle_start, next_cycle_end,
+    next_predicted_total, next_lower_total, next_upper_total`` and ``mape_<method>`` per method.
+    ``daily``: one row per line and forecast day of the rest of the current cycle and the whole
+    next cycle: ``line_id, date, predicted_gb, lower_gb, upper_gb, cycle``
+    (``current``/``next``). GB everywhere; dates as ``datetime64``.
+
+    Daily bounds follow the cycle band: a line's ``lower_gb``/``upper_gb`` over the rest of
+    the current cycle add up to ``lower_total``/``upper_total`` minus the usage to date (the
+    band's distance to the forecast is spread over the days in proportion to the daily
+    forecast, evenly if it is 0), and over the next cycle to ``next_lower_total``/
+    ``next_upper_total``. Their cumulative sums from the usage to date draw the band of the
+    cumulative usage, which ends on the calibrated band of the total; only that end point is
+    calibrated, a bound of a single day is not a band of that day's usage.
     """
 
     lines: pd.DataFrame
@@ -439,7 +610,11 @@ def forecast_usage(
     cycle (inclusive), default computed from ``billing_day`` and ``today``; ``billing_day``
     (default: the cycle start's day) also places the previous cycles (backtest) and the next
     one. ``limit_gb``: data limit, 0 = unlimited. ``today``: default the day after the matrix's
-    last column; usage after ``today - 1`` is ignored. ``level``: interval coverage.
+    last column; usage after ``today - 1`` is ignored. ``methods``: the candidates (``boosted``
+    is left out when the fleet is too small to train it). ``level``: band coverage.
+
+    The fleet-wide parts (the boosted model, the method choice's prior, the band quantiles)
+    learn from every line passed: forecast the whole fleet in one call, or large batches.
     Returns a :class:`ForecastResult`.
     """
     today = to_days(today) if today is not None else usage.last_day + DAY
@@ -450,85 +625,187 @@ def forecast_usage(
     if np.any(cycle_end < as_of) or np.any(cycle_end < cycle_start):
         raise ValueError("each line's current cycle must end after the last known day")
     limit = np.nan_to_num(_per_line(limit_gb, usage, "limit_gb", float).astype(float))
+    methods = tuple(methods)
+    shapes = tuple(m for m in methods if m != BOOSTED) or BASE_METHODS
+    computed = BASE_METHODS if BOOSTED in methods else shapes
 
     width = max(int((as_of - usage.first_day) // DAY) + 1, 0)
     values = np.full((len(usage.line_ids), width + 1), np.nan)  # column 0: NaN padding
     values[:, 1:] = usage.values[:, :width]
     span = _Span(values)
+
+    def column(day):
+        return (day - usage.first_day) // DAY + 1
+
     cut = np.full(len(usage.line_ids), width)
-    start = (cycle_start - usage.first_day) // DAY + 1
-    errors, actuals = backtest(
-        values, span, cut - start + 1, cycle_start, billing_day, usage.first_day, methods,
+    start = column(cycle_start)
+    now = _origin(
+        values, span, cut, start, column(cycle_end), column(next_end), computed, keep_daily=True
+    )
+    folds = backtest_origins(
+        values, span, cut - start + 1, cycle_start, billing_day, usage.first_day, computed,
         backtest_cycles,
     )  # fmt: skip
+    if BOOSTED in methods and not (len(usage.line_ids) and _fit_boosted(values, folds, now)):
+        methods = shapes
+    errors = relative_errors(folds, methods, len(cut))
     chosen, mape = choose_methods(errors, methods)
+    shape_index = choose_methods(relative_errors(folds, shapes, len(cut)), shapes)[0]
     rows = np.arange(len(chosen))
-    horizon = int(((next_end - as_of) // DAY).max(initial=1))
-    daily = np.stack([predict(m, values, cut, start, horizon) for m in methods])[chosen, rows]
 
+    horizon = now.daily[computed[0]].shape[1]
     days = as_of + (np.arange(horizon) + 1) * DAY
     current = (days[None, :] >= cycle_start[:, None]) & (days[None, :] <= cycle_end[:, None])
     following = (days[None, :] > cycle_end[:, None]) & (days[None, :] <= next_end[:, None])
-    known = span.sum(np.maximum(start, 1), cut)
+    shape = np.stack([now.daily[m] for m in shapes])[shape_index, rows]
+    daily = _chosen_daily(now, methods, chosen, shape, current)
+    known = now.known
     predicted = known + (daily * current).sum(axis=1)
-    z = NormalDist().inv_cdf(0.5 + level / 2.0)
-    sigma_day = daily_spread(values, cut)
-    sigma = _total_sigma(errors[:, chosen, rows], actuals, sigma_day, current.sum(1), predicted)
+    next_predicted = (daily * following).sum(axis=1)
+
+    # bands of the cycle totals, calibrated on the backtest errors at the same day of cycle
+    held_out = held_out_choices(errors, methods)
+    names = np.asarray(methods)[chosen]
+    next_method = np.where(names == BOOSTED, np.asarray(shapes)[shape_index], names)
+    next_index = (np.asarray(computed)[:, None] == next_method[None, :]).argmax(axis=0)
+    low, high, calibrated = _band(folds, methods, held_out, now, level, "rest")
+    next_low, next_high, next_calibrated = _band(
+        folds, computed, next_index, now, level, "following"
+    )
+    if not (calibrated and next_calibrated):  # no fold in the fleet: a normal band instead
+        z = NormalDist().inv_cdf(0.5 + level / 2.0)
+        sigma_day = daily_spread(values, cut)
+        if not calibrated:
+            high = z * sigma_day * np.sqrt(current.sum(axis=1))
+            low = -high
+        if not next_calibrated:
+            next_high = z * sigma_day * np.sqrt(following.sum(axis=1))
+            next_low = -next_high
+    lower_total = np.maximum(predicted + low, known)
+    upper_total = predicted + high
+    next_lower = np.maximum(next_predicted + next_low, 0.0)
+    next_upper = next_predicted + next_high
+
     lines = pd.DataFrame(
         {
             "line_id": usage.line_ids,
             "method": np.asarray(methods, dtype=object)[chosen],
             "model_version": MODEL_VERSION,
             "backtest_mape": mape[chosen, rows],
+            "backtest_folds": np.isfinite(errors[:, 0, :]).sum(axis=0),
             "as_of": pd.Timestamp(as_of),
             "cycle_start": cycle_start,
             "cycle_end": cycle_end,
             "actual_to_date": known,
             "predicted_total": predicted,
-            "lower_total": np.clip(predicted - z * sigma, known, None),
-            "upper_total": predicted + z * sigma,
+            "lower_total": lower_total,
+            "upper_total": upper_total,
+            "band_level": level,
+            "band_source": "backtest" if calibrated else "spread",
             "limit_gb": limit,
             "limit_date": _limit_dates(values, cut, start, known, daily, current, limit, days),
             "overage_gb": np.where(limit > 0, np.clip(predicted - limit, 0.0, None), 0.0),
             "next_cycle_start": next_start,
             "next_cycle_end": next_end,
-            "next_predicted_total": (daily * following).sum(axis=1),
+            "next_predicted_total": next_predicted,
+            "next_lower_total": next_lower,
+            "next_upper_total": next_upper,
         }
     )
     for position, method in enumerate(methods):
         lines["mape_" + method] = mape[position]
-    table = _daily_table(usage.line_ids, days, daily, z * sigma_day, current, following)
+    for method in METHODS:
+        if "mape_" + method not in lines:
+            lines["mape_" + method] = np.nan
+    lower = _spread_band(daily, current, lower_total - predicted) + _spread_band(
+        daily, following, next_lower - next_predicted
+    )
+    upper = _spread_band(daily, current, upper_total - predicted) + _spread_band(
+        daily, following, next_upper - next_predicted
+    )
+    table = _daily_table(
+        usage.line_ids, days, daily, daily + lower, daily + upper, current, following
+    )
     return ForecastResult(lines=lines, daily=table, as_of=pd.Timestamp(as_of).date())
 
 
-def _daily_table(line_ids, days, daily, spread, current, following):
+def _chosen_daily(now, methods, chosen, shape, current):
+    """Daily forecasts ``(lines, horizon)`` of each line's chosen method.
+
+    The boosted model forecasts the rest of the cycle as a total: its days follow the shape
+    of the line's best per-line method (scaled to the total; evenly when that shape is 0),
+    and the next cycle is that per-line method's.
+    """
+    rows = np.arange(len(chosen))
+    candidates = [now.daily[m] if m != BOOSTED else shape for m in methods]
+    daily = np.stack(candidates)[chosen, rows]
+    if BOOSTED in methods:
+        boosted = np.asarray(methods)[chosen] == BOOSTED
+        total = now.rest[BOOSTED]
+        in_cycle = (shape * current).sum(axis=1)
+        days_left = np.maximum(current.sum(axis=1), 1)
+        weights = np.where(
+            (in_cycle > 0)[:, None], shape / np.where(in_cycle > 0, in_cycle, 1.0)[:, None],
+            1.0 / days_left[:, None],
+        )  # fmt: skip
+        scaled = np.where(current, weights * total[:, None], shape)
+        daily = np.where(boosted[:, None], scaled, daily)
+    return daily
+
+
+def _band(folds, methods, choice, now, level, part):
+    """Offsets ``(lower, upper)`` in GB of the band of the rest of the cycle (``part`` =
+    ``rest``) or of the following cycle (``following``), and whether it is calibrated.
+
+    ``choice``: index in ``methods`` of the method whose errors count, per fold and line
+    (the held-out choice, ``(folds, lines)``) or per line (the following cycle).
+    """
+    rows = np.arange(len(now.cut))
+    if not folds:
+        empty = np.zeros(len(rows))
+        return empty, empty, False
+    errors, scales, positions = [], [], []
+    for index, origin in enumerate(folds):
+        if part == "rest":
+            forecast = np.stack([origin.rest[m] for m in methods])[choice[index], rows]
+            errors.append(origin.actual - origin.known - forecast)
+            scales.append(origin.scale)
+        else:
+            forecast = np.stack([origin.following[m] for m in methods])[choice, rows]
+            errors.append(origin.next_actual - forecast)
+            scales.append(origin.next_scale)
+        positions.append(origin.position)
+    scale_now = now.scale if part == "rest" else now.next_scale
+    return forecast_calibration.calibrated_band(
+        np.array(errors), np.array(scales), np.array(positions), scale_now, now.position, level
+    )
+
+
+def _spread_band(daily, days, offset):
+    """Spread each line's band ``offset`` (GB) over ``days`` in proportion to ``daily``."""
+    in_part = np.where(days, daily, 0.0)
+    total = in_part.sum(axis=1)
+    count = np.maximum(days.sum(axis=1), 1)
+    weights = np.where(
+        (total > 0)[:, None], in_part / np.where(total > 0, total, 1.0)[:, None],
+        days / count[:, None],
+    )  # fmt: skip
+    return weights * offset[:, None]
+
+
+def _daily_table(line_ids, days, daily, lower, upper, current, following):
     """Long table of the daily forecasts of both cycles."""
     line_index, day_index = np.nonzero(current | following)
-    point = daily[line_index, day_index]
     return pd.DataFrame(
         {
             "line_id": line_ids[line_index],
             "date": days[day_index],
-            "predicted_gb": point,
-            "lower_gb": np.clip(point - spread[line_index], 0.0, None),
-            "upper_gb": point + spread[line_index],
+            "predicted_gb": daily[line_index, day_index],
+            "lower_gb": np.clip(lower[line_index, day_index], 0.0, None),
+            "upper_gb": upper[line_index, day_index],
             "cycle": np.where(current[line_index, day_index], "current", "next"),
         }
     )
-
-
-def _total_sigma(errors, actuals, sigma_day, remaining, predicted):
-    """Standard deviation of the end-of-cycle total.
-
-    The daily spread over the remaining days (``sigma_day * sqrt(days)``) combined with the
-    line's backtest RMS error in GB (lines without folds: the fleet's median relative RMS);
-    the backtest error alone is optimistic, as the method was chosen on those same folds.
-    """
-    rms = np.sqrt(nanmean_rows(np.moveaxis((errors * actuals) ** 2, 0, -1)))
-    relative = np.sqrt(nanmean_rows(np.moveaxis(errors**2, 0, -1)))
-    fleet = np.nanmedian(relative) if np.isfinite(relative).any() else 0.0
-    rms = np.where(np.isfinite(rms), rms, fleet * predicted)
-    return np.sqrt(sigma_day**2 * remaining + rms**2)
 
 
 def _limit_dates(values, cut, start, known, daily, current, limit, days):
