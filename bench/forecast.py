@@ -1,7 +1,7 @@
 """Usage forecasting benchmark (DESIGN.md §6, "forecasting": 10,000 lines in < 20 s).
 
     .venv/bin/python bench/forecast.py [--lines 10000] [--days 120] [--source synthetic]
-    .venv/bin/python bench/forecast.py --accuracy [--accuracy-lines 1000] [--accuracy-months 2]
+    .venv/bin/python bench/forecast.py --accuracy [--accuracy-lines 2000] [--accuracy-months 1]
 
 No database, no Odoo: it times the pure-Python core of ``starlink_telemetry``
 (``lib/forecast.py``) on generated usage, and prints, never asserts:
@@ -71,8 +71,8 @@ def parse_args(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="measured runs (median)")
     parser.add_argument("--loop-lines", type=int, default=300, help="lines of the loop baseline")
     parser.add_argument("--accuracy", action="store_true", help="measure accuracy, not time")
-    parser.add_argument("--accuracy-lines", type=int, default=1000)
-    parser.add_argument("--accuracy-months", type=int, default=2)
+    parser.add_argument("--accuracy-lines", type=int, default=2000)
+    parser.add_argument("--accuracy-months", type=int, default=1)
     parser.add_argument("--accuracy-seed", type=int, default=7)
     return parser.parse_args(argv)
 

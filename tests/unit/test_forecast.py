@@ -233,6 +233,13 @@ def test_intervals_bracket_the_forecast_and_records_are_plain():
     }  # fmt: skip
     assert type(first["date"]) is date and isinstance(first["predicted_gb"], float)
     assert result.as_of == date(2026, 5, 15)
+    line_record = result.line_records()[0]
+    read_by_the_model = {
+        "line_id", "method", "model_version", "backtest_mape", "predicted_total",
+        "lower_total", "upper_total", "limit_date", "overage_gb", "limit_gb",
+    }  # fmt: skip
+    assert read_by_the_model <= set(line_record)
+    assert type(line_record["cycle_end"]) is date and line_record["band_level"] == 0.8
 
 
 def test_inconsistent_cycle_is_refused():
