@@ -12,7 +12,9 @@ terminal's health up to date.
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
     "depends": ["starlink_base"],
-    "external_dependencies": {"python": ["numpy", "pandas", "requests", "scikit-learn"]},
+    "external_dependencies": {
+        "python": ["numpy", "pandas", "requests", "scikit-learn", "threadpoolctl"]
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/starlink_telemetry_security.xml",
