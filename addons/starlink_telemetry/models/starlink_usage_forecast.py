@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.forecast import METHOD_LABELS
+
 
 class StarlinkUsageForecast(models.Model):
     """Forecast daily usage of a service line, for the rest of its cycle and the next one."""
@@ -25,7 +27,7 @@ class StarlinkUsageForecast(models.Model):
     predicted_gb = fields.Float(string="Predicted (GB)", readonly=True, digits=(16, 3))
     lower_gb = fields.Float(string="Lower (GB)", readonly=True, digits=(16, 3))
     upper_gb = fields.Float(string="Upper (GB)", readonly=True, digits=(16, 3))
-    method = fields.Char(readonly=True)
+    method = fields.Selection(selection=list(METHOD_LABELS.items()), readonly=True)
     model_version = fields.Char(readonly=True)
     backtest_error = fields.Float(string="Backtest Error (%)", readonly=True, digits=(16, 1))
 
