@@ -144,6 +144,26 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         self.assertEqual(len(keys), len(self._samples()))
         self.assertGreaterEqual(len(keys), len(samples))
 
+    @mute_logger(MODELS_LOGGER)
+    def test_failing_commit_after_the_batch_keeps_the_batch(self):
+        """The commit of the status fails (a serialization failure against a concurrent
+        sync): it is rolled back alone, the batch was committed before it."""
+        events = []
+
+        def commit(model):
+            events.append("commit")
+            if len(events) == 2:  # the commit of the status, after the batch's own
+                raise RuntimeError("could not serialize access due to concurrent update")
+
+        self._patch("starlink.account", "_commit", commit)
+        self._patch("starlink.account", "_rollback", lambda model: events.append("rollback"))
+        self.assertTrue(self.account._poll_telemetry(polls=1))
+        # batch committed, status commit failed and rolled back, health committed.
+        self.assertEqual(events, ["commit", "commit", "rollback", "commit"])
+        samples = self._samples()
+        self.assertTrue(samples, "the batch is stored")
+        self.assertTrue(self.terminals.filtered("last_seen"), "health followed the batch")
+
     def _hold_poll_lock(self):
         """Take the account's telemetry lock from another database connection, as a poller
         of another Odoo process would; returns its cursor (close it to release)."""
