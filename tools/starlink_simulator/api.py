@@ -5,7 +5,7 @@ Each handler takes the simulator and the request and returns ``(status, body)``.
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from .fleet import PLANS
 from .telemetry import COLUMNS, ROUTER, TERMINAL, metadata
@@ -108,6 +108,9 @@ def _datetime_iso(day):
 
 def render_service_line(sim, terminal):
     """``ServiceLineResponse``."""
+    state = sim.state.lines.get(terminal.service_line_number)
+    if state is not None:
+        return render_line_state(sim, state)
     plan = terminal.plan
     today = sim.today()
     start = cycle_start(today, terminal.billing_day)
@@ -145,6 +148,88 @@ def render_service_line(sim, terminal):
             "topUpBlocksOptInPurchase": [],
             "topUpBlocksOneTimePurchase": [],
         },
+    }
+
+
+def _block(product_id, count, amount, start, expiration):
+    """``DataBlockSummaryResponse``."""
+    return {
+        "productId": product_id,
+        "startDate": iso(start),
+        "expirationDate": iso(expiration),
+        "count": count,
+        "dataAmount": amount,
+        "dataUnitType": "GB",
+    }
+
+
+def render_line_state(sim, state):
+    """``ServiceLineResponse`` of a line created or changed through the API."""
+    today = sim.today()
+    plan = state.plan_at(today)
+    delayed = state.delayed_plan(today)
+    blocks = {
+        "recurringBlocksCurrentBillingCycle": [],
+        "recurringBlocksNextBillingCycle": [],
+        "delayedProductRecurringBlocksNextCycle": [],
+        "topUpBlocksOptInPurchase": [],
+        "topUpBlocksOneTimePurchase": [],
+    }
+    cycle = state.cycle(today) if state.active(today) else None
+    if cycle:
+        start, nxt = cycle
+        after = add_month(nxt, state.billing_day)
+        blocks["recurringBlocksCurrentBillingCycle"].append(
+            _block(plan.block_product_id, 1, plan.limit_gb, start, nxt)
+        )
+        if state.end_date is None or state.end_date > nxt:
+            blocks["recurringBlocksNextBillingCycle"].append(
+                _block(plan.block_product_id, 1, plan.limit_gb, nxt, after)
+            )
+            if delayed:
+                blocks["delayedProductRecurringBlocksNextCycle"].append(
+                    _block(delayed.block_product_id, 1, delayed.limit_gb, nxt, after)
+                )
+        blocks["topUpBlocksOneTimePurchase"] = [
+            _block(c["productId"], c["count"], c["dataAmountGB"] / c["count"], start, nxt)
+            for c in state.top_ups
+            if start <= date.fromisoformat(c["purchaseDate"][:10]) < nxt
+        ]
+    return {
+        "addressReferenceId": state.address_id,
+        "serviceLineNumber": state.number,
+        "nickname": state.nickname,
+        "productReferenceId": plan.ref,
+        "delayedProductId": delayed.ref if delayed else None,
+        "optInProductId": plan.overage_product_id if state.opted_in else None,
+        "startDate": _datetime_iso(state.start_date),
+        "endDate": _datetime_iso(state.end_date),
+        "publicIp": state.public_ip,
+        "active": state.active(today),
+        "aviationMetadata": None,
+        "dataBlocks": blocks,
+    }
+
+
+def render_account_terminal(record):
+    """``UserTerminalResponseV2`` of a terminal added to the account through the API."""
+    return {
+        "userTerminalId": record["userTerminalId"],
+        "nickname": None,
+        "kitSerialNumber": record["kitSerialNumber"],
+        "dishSerialNumber": record["dishSerialNumber"],
+        "serviceLineNumber": record["serviceLineNumber"],
+        "l2VpnCircuits": [],
+        "routers": [
+            {
+                "routerId": record["routerId"],
+                "nickname": None,
+                "userTerminalId": record["userTerminalId"],
+                "configId": None,
+                "hardwareVersion": None,
+                "lastBonded": None,
+            }
+        ],
     }
 
 
@@ -247,7 +332,33 @@ def get_service_lines(sim, request):
         order = [
             i for i in order if not pool and _line_matches(sim.fleet.terminal(i), address, search)
         ]
-    return 200, paginate(order, lambda i: render_service_line(sim, sim.fleet.terminal(i)), page)
+    # Lines created through the API are the newest: first when newest first, else last.
+    created = [
+        ("created", number)
+        for number in reversed(sim.state.created_lines)
+        if not pool and _created_line_matches(sim.state.lines[number], address, search)
+    ]
+    ascending = not _bool_arg(request, "orderByCreatedDateDescending", True)
+    keys = list(order) + created[::-1] if ascending else created + list(order)
+    return 200, paginate(keys, lambda key: _render_line_key(sim, key), page)
+
+
+def _render_line_key(sim, key):
+    """Render a fleet line (its index) or a created line (``("created", number)``)."""
+    if isinstance(key, tuple):
+        return render_line_state(sim, sim.state.lines[key[1]])
+    return render_service_line(sim, sim.fleet.terminal(key))
+
+
+def _created_line_matches(state, address, search):
+    """Filters of the service line list, for a line created through the API."""
+    if address and state.address_id != address:
+        return False
+    if not search:
+        return True
+    return search in (state.nickname or "").lower() or search in (
+        value.lower() for value in [state.number, *state.terminals]
+    )
 
 
 def _line_matches(terminal, address, search):
@@ -269,7 +380,10 @@ def get_service_line(sim, request, number):
     """GET /public/v2/service-lines/{serviceLineNumber}."""
     index = sim.index.find("service_line_number", number)
     if index is None:
-        raise ApiError(404, "not_found", ["serviceLineNumber"])
+        state = sim.state.lines.get(number)
+        if state is None:
+            raise ApiError(404, "not_found", ["serviceLineNumber"])
+        return 200, envelope(render_line_state(sim, state))
     return 200, envelope(render_service_line(sim, sim.fleet.terminal(index)))
 
 
@@ -287,7 +401,33 @@ def get_user_terminals(sim, request):
             for i in indexes
             if _terminal_matches(sim.fleet.terminal(i), lines, ids, has_line, search)
         ]
-    return 200, paginate(indexes, lambda i: render_user_terminal(sim.fleet.terminal(i)), page)
+    added = [
+        record
+        for record in sim.state.terminals.values()
+        if _added_terminal_matches(record, lines, ids, has_line, search)
+    ]
+    keys = list(indexes) + added
+    return 200, paginate(keys, lambda key: _render_terminal_key(sim, key), page)
+
+
+def _render_terminal_key(sim, key):
+    """Render a fleet terminal (its index) or one added through the API (its record)."""
+    if isinstance(key, dict):
+        return render_account_terminal(key)
+    return render_user_terminal(sim.fleet.terminal(key))
+
+
+def _added_terminal_matches(record, lines, ids, has_line, search):
+    """Filters of the user terminal list, for a terminal added through the API."""
+    line = record["serviceLineNumber"]
+    if has_line is not None and has_line != bool(line):
+        return False
+    if lines and line not in lines:
+        return False
+    if ids and record["userTerminalId"] not in ids:
+        return False
+    values = (record["userTerminalId"], record["kitSerialNumber"], record["dishSerialNumber"])
+    return not search or any(search in value.lower() for value in values)
 
 
 def _terminal_matches(terminal, lines, ids, has_line, search):
@@ -312,18 +452,35 @@ def get_addresses(sim, request):
     """GET /public/v2/addresses."""
     page = _int_arg(request, "page", 0)
     wanted = set(_list_arg(request, "addressIds"))
+    metadata = request.args.get("metadata")
     indexes = sim.fleet.line_indexes()
     if wanted:
         indexes = sorted(
             i for i in (sim.index.find("address_id", a) for a in wanted) if i is not None
         )
-    return 200, paginate(indexes, lambda i: render_address(sim.fleet.terminal(i)), page)
+    if metadata not in (None, ""):
+        indexes = []  # generated addresses carry no metadata
+    created = [
+        address
+        for key, address in sim.state.addresses.items()
+        if (not wanted or key in wanted)
+        and (metadata in (None, "") or address["metadata"] == metadata)
+    ]
+    keys = list(indexes) + created
+    return 200, paginate(keys, lambda key: _render_address_key(sim, key), page)
+
+
+def _render_address_key(sim, key):
+    """Render a fleet address (its index) or a created one (its answer)."""
+    return dict(key) if isinstance(key, dict) else render_address(sim.fleet.terminal(key))
 
 
 def get_address(sim, request, address_id):
     """GET /public/v2/addresses/{addressReferenceId}."""
     index = sim.index.find("address_id", address_id)
     if index is None:
+        if address_id in sim.state.addresses:
+            return 200, envelope(dict(sim.state.addresses[address_id]))
         raise ApiError(404, "not_found", ["addressReferenceId"])
     return 200, envelope(render_address(sim.fleet.terminal(index)))
 

@@ -12,7 +12,11 @@ FAULTS = {
     "server_error_status": (503, "status used by server_errors and token_errors"),
     "token_errors": (0, "next K token requests answer a 5xx"),
     "slow": (0, "next K API calls sleep slow_seconds before answering"),
-    "slow_seconds": (5.0, "sleep used by slow"),
+    "slow_answer": (
+        0,
+        "next K API calls are processed (a write is applied), then answer after slow_seconds",
+    ),
+    "slow_seconds": (5.0, "sleep used by slow and slow_answer"),
     "envelope_errors": (0, "next K API calls answer 422 with isValid=false and errors[]"),
     "path": ("", "counting faults only hit API paths starting with this prefix"),
     "malformed_telemetry_rate": (0.0, "fraction of telemetry rows that are malformed"),
@@ -31,6 +35,7 @@ COUNTING = (
     "server_errors",
     "token_errors",
     "slow",
+    "slow_answer",
     "envelope_errors",
     "duplicate_batches",
 )

@@ -14,10 +14,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import api
+from . import api, billing, operations
 from .clock import SimClock
 from .faults import FAULTS, FaultError, FaultState
 from .fleet import Fleet, FleetIndex
+from .state import AccountState
 from .stats import Stats
 from .stream import StreamState
 from .telemetry import TelemetryModel
@@ -38,6 +39,21 @@ API_ROUTES = {
     "data_usage": api.query_data_usage,
     "telemetry_stream": api.telemetry_stream,
     "telemetry_query": api.telemetry_query,
+    "create_address": operations.create_address,
+    "create_service_line": operations.create_service_line,
+    "deactivate_service_line": operations.deactivate_service_line,
+    "add_user_terminal": operations.add_user_terminal,
+    "attach_user_terminal": operations.attach_user_terminal,
+    "update_product": operations.update_product,
+    "top_up": operations.top_up,
+    "opt_in": operations.opt_in,
+    "opt_out": operations.opt_out,
+    "partial_periods": billing.get_partial_periods,
+    "invoices": billing.get_invoices,
+    "invoice": billing.get_invoice,
+    "balance": billing.get_balance,
+    "reboot_user_terminal": operations.reboot_user_terminal,
+    "reboot_router": operations.reboot_router,
 }
 NEEDS_ACCOUNT = ("telemetry_stream", "telemetry_query")
 
@@ -79,6 +95,7 @@ class Simulator:
             self.config.service_lines,
         )
         self.index = FleetIndex(self.fleet)
+        self.state = AccountState(self.fleet)
         self.telemetry = TelemetryModel(self.fleet)
         self.usage = UsageModel(self.fleet, self.faults)
         self.stream = StreamState(
@@ -97,10 +114,69 @@ class Simulator:
                 Rule("/auth/connect/token", endpoint="token", methods=["POST"]),
                 Rule("/public/v2/account", endpoint="account", methods=["GET"]),
                 Rule("/public/v2/service-lines", endpoint="service_lines", methods=["GET"]),
+                Rule(
+                    "/public/v2/service-lines",
+                    endpoint="create_service_line",
+                    methods=["POST"],
+                ),
                 Rule("/public/v2/service-lines/<number>", endpoint="service_line", methods=["GET"]),
+                Rule(
+                    "/public/v2/service-lines/<number>",
+                    endpoint="deactivate_service_line",
+                    methods=["DELETE"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/user-terminals",
+                    endpoint="attach_user_terminal",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/product",
+                    endpoint="update_product",
+                    methods=["PUT"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/data/top-up",
+                    endpoint="top_up",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/data/opt-in",
+                    endpoint="opt_in",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/data/opt-out",
+                    endpoint="opt_out",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/billing-cycles/partial-periods",
+                    endpoint="partial_periods",
+                    methods=["GET"],
+                ),
                 Rule("/public/v2/user-terminals", endpoint="user_terminals", methods=["GET"]),
+                Rule("/public/v2/user-terminals", endpoint="add_user_terminal", methods=["POST"]),
+                Rule(
+                    "/public/v2/user-terminals/<device_id>/reboot",
+                    endpoint="reboot_user_terminal",
+                    methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/routers/<router_id>/reboot",
+                    endpoint="reboot_router",
+                    methods=["POST"],
+                ),
+                Rule("/public/v2/billing/invoices", endpoint="invoices", methods=["GET"]),
+                Rule(
+                    "/public/v2/billing/invoices/<invoice_id>",
+                    endpoint="invoice",
+                    methods=["GET"],
+                ),
+                Rule("/public/v2/billing/balance", endpoint="balance", methods=["GET"]),
                 Rule("/public/v2/products", endpoint="products", methods=["GET"]),
                 Rule("/public/v2/addresses", endpoint="addresses", methods=["GET"]),
+                Rule("/public/v2/addresses", endpoint="create_address", methods=["POST"]),
                 Rule("/public/v2/addresses/<address_id>", endpoint="address", methods=["GET"]),
                 Rule("/public/v2/data-usage/query", endpoint="data_usage", methods=["POST"]),
                 Rule("/public/v2/telemetry/stream", endpoint="telemetry_stream", methods=["POST"]),
@@ -111,6 +187,7 @@ class Simulator:
                 Rule("/_sim/reset", endpoint="sim_reset", methods=["POST"]),
                 Rule("/_sim/stats", endpoint="sim_stats", methods=["GET"]),
                 Rule("/_sim/clock", endpoint="sim_clock", methods=["GET", "POST"]),
+                Rule("/_sim/operations", endpoint="sim_operations", methods=["GET"]),
             ],
             strict_slashes=False,
         )
@@ -258,6 +335,9 @@ class Simulator:
             status, body = handler(self, request, **values)
         except api.ApiError as exc:
             status, body = exc.status, api.error_envelope(exc.message, exc.members)
+        if self.faults.take("slow_answer", path):
+            fault = "slow_answer"  # processed (a write is applied), answered late
+            time.sleep(self.faults.get("slow_seconds"))
         return _json(status, body), fault
 
     # ------------------------------------------------------------ control
@@ -299,6 +379,10 @@ class Simulator:
                 self.expire_tokens()
         return _json(200, self.faults.snapshot())
 
+    def _sim_operations(self, request):
+        """GET /_sim/operations: what was written through the API (charges, changes, reboots)."""
+        return _json(200, self.state.describe())
+
     def _sim_reset(self, request):
         """POST /_sim/reset: back to the start-up state (the clock is kept)."""
         self.reset()
@@ -331,10 +415,11 @@ class Simulator:
             self._tokens.clear()
 
     def reset(self):
-        """Faults, counters, tokens, rate window and stream read indexes."""
+        """Faults, counters, tokens, rate window, stream read indexes and API writes."""
         self.faults.reset()
         self.stats.reset()
         self.stream.reset()
+        self.state.reset()
         with self._lock:
             self._tokens.clear()
             self._calls.clear()
