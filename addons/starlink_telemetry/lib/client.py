@@ -9,6 +9,20 @@
 * paging over ``content.{results, pageIndex, limit, isLastPage, totalCount}``;
 * envelope errors (``isValid=false``, 400/422...) raised as typed exceptions.
 
+Writes are never retried blindly. No Starlink write has an idempotency key,
+and some are not idempotent at all (a data top-up charges again, a second
+``POST /service-lines`` opens a second billable line). So for a write
+(``request(..., write=True)``, which every write method of this client uses):
+
+* an answer that proves the request was not processed may be retried as for a
+  read: 401 (one token refresh), 429 and 5xx other than 504 (bounded backoff),
+  a connect timeout or a refused connection (the request never left);
+* a lost answer is not retried: a read timeout, a connection dropped after
+  sending, or a 504 from a gateway raise an error with ``possibly_applied``
+  set (:class:`StarlinkTimeoutError` for a timeout). The caller must re-read
+  the state at Starlink (the line, its top-ups, the invoices) before deciding
+  to send the request again.
+
 Secrets never appear in log lines, exception messages or ``repr()``.
 """
 
@@ -237,6 +251,177 @@ class StarlinkClient:
         body = {} if device_ids is None else {"deviceIds": list(device_ids)}
         return self.request("POST", API_PREFIX + "/telemetry/query", json=body)
 
+    # ------------------------------------------------------------------ activation
+    def find_addresses(self, metadata=None, address_ids=None):
+        """Addresses filtered by ``metadata`` and/or ids (``GET /public/v2/addresses``), a list.
+
+        Use it to find an address created earlier (e.g. with a reference of
+        ours in ``metadata``) before creating it again.
+        """
+        params = {"metadata": metadata, "addressIds": list(address_ids or []) or None}
+        return list(self.iter_results(API_PREFIX + "/addresses", params))
+
+    def create_address(
+        self,
+        address_lines,
+        formatted_address,
+        latitude,
+        longitude,
+        locality=None,
+        administrative_area=None,
+        region=None,
+        postal_code=None,
+        metadata=None,
+    ):
+        """``POST /public/v2/addresses``: the new ``AddressResponse`` (``content``).
+
+        Starlink derives the region and area codes from the coordinates.
+        """
+        body = {
+            "addressLines": list(address_lines),
+            "formattedAddress": formatted_address,
+            "latitude": float(latitude),
+            "longitude": float(longitude),
+            "locality": locality,
+            "administrativeArea": administrative_area,
+            "region": region,
+            "postalCode": postal_code,
+            "metadata": metadata,
+        }
+        body = {key: value for key, value in body.items() if value is not None}
+        return self._write("POST", API_PREFIX + "/addresses", json=body).get("content") or {}
+
+    def create_service_line(
+        self, address_reference_id, product_reference_id, recurring_data_blocks=None
+    ):
+        """``POST /public/v2/service-lines``: the new ``ServiceLineResponse`` (``content``).
+
+        :param recurring_data_blocks: ``[{"productId": ..., "count": ...}]`` or None
+        """
+        body = {
+            "addressReferenceId": address_reference_id,
+            "productReferenceId": product_reference_id,
+        }
+        if recurring_data_blocks:
+            body["dataBlockProducts"] = {"recurringDataBlocks": list(recurring_data_blocks)}
+        return self._write("POST", API_PREFIX + "/service-lines", json=body).get("content") or {}
+
+    def add_user_terminal(self, device_id):
+        """``POST /public/v2/user-terminals``: put a terminal on the account (no service yet).
+
+        :param device_id: user terminal id, kit serial or dish serial
+        :return: the answer envelope
+        """
+        return self._write("POST", API_PREFIX + "/user-terminals", json={"deviceId": device_id})
+
+    def attach_user_terminal(self, service_line_number, device_id):
+        """``POST /public/v2/service-lines/{sln}/user-terminals``: add a terminal to a line.
+
+        The terminal must already be on the account (:meth:`add_user_terminal`).
+        """
+        path = self._line_path(service_line_number, "/user-terminals")
+        return self._write("POST", path, json={"deviceId": device_id})
+
+    # ------------------------------------------------------------------ plans and data
+    def update_service_line_product(
+        self, service_line_number, product_reference_id, delay_update=None, recurring_blocks=None
+    ):
+        """``PUT /public/v2/service-lines/{sln}/product``: change the plan.
+
+        :param delay_update: None: an upgrade applies at once, a downgrade on the
+            next billing date (Starlink's rule); True: next billing date; False: at once
+        :param recurring_blocks: ``[{"productId": ..., "count": ...}]`` or None
+        """
+        body = {"productReferenceId": product_reference_id}
+        if delay_update is not None:
+            body["delayUpdate"] = bool(delay_update)
+        if recurring_blocks:
+            body["recurringDataBlocks"] = list(recurring_blocks)
+        return self._write("PUT", self._line_path(service_line_number, "/product"), json=body)
+
+    def top_up_data(self, service_line_number, product_id, count=1):
+        """``POST /public/v2/service-lines/{sln}/data/top-up``: buy one-time data blocks.
+
+        Not idempotent: every call that reaches Starlink charges again. A lost
+        answer raises with ``possibly_applied``; re-read before sending again.
+        """
+        body = {"productId": product_id, "count": int(count)}
+        return self._write("POST", self._line_path(service_line_number, "/data/top-up"), json=body)
+
+    def opt_in_priority_data(self, service_line_number):
+        """``POST .../data/opt-in``: the ``OptInResponse`` (``content``).
+
+        A change refused during the cool down raises :class:`StarlinkValidationError`;
+        ``isInOptInCoolDown`` says when not to ask again.
+        """
+        path = self._line_path(service_line_number, "/data/opt-in")
+        return self._write("POST", path).get("content") or {}
+
+    def opt_out_priority_data(self, service_line_number):
+        """``POST .../data/opt-out``: the ``OptInResponse`` (``content``).
+
+        Same cool-down rule as :meth:`opt_in_priority_data`.
+        """
+        path = self._line_path(service_line_number, "/data/opt-out")
+        return self._write("POST", path).get("content") or {}
+
+    def deactivate_service_line(self, service_line_number, end_now=False, reason=None):
+        """``DELETE /public/v2/service-lines/{sln}``: cancel the line.
+
+        :param end_now: end today rather than on the next billing date
+        :param reason: ``reasonForCancellation``
+        """
+        params = {"endNow": _bool_param(bool(end_now)), "reasonForCancellation": reason}
+        params = {key: value for key, value in params.items() if value is not None}
+        return self._write("DELETE", self._line_path(service_line_number, ""), params=params)
+
+    def get_partial_periods(self, service_line_number):
+        """``GET .../billing-cycles/partial-periods`` of a line.
+
+        :return: ``[{productReferenceId, periodStart, periodEnd}]``
+        """
+        path = self._line_path(service_line_number, "/billing-cycles/partial-periods")
+        return self.request("GET", path).get("content") or []
+
+    # ------------------------------------------------------------------ billing
+    def iter_invoices(self):
+        """Invoice summaries (``GET /public/v2/billing/invoices``, every page)."""
+        return self.iter_results(API_PREFIX + "/billing/invoices")
+
+    def get_invoice(self, invoice_id):
+        """One invoice with its lines (``GET /public/v2/billing/invoices/{id}``, ``content``)."""
+        path = "%s/billing/invoices/%s" % (API_PREFIX, requests.utils.quote(invoice_id, safe=""))
+        return self.request("GET", path).get("content") or {}
+
+    def get_balance(self):
+        """``GET /public/v2/billing/balance``: ``[{currency, dueAmount}]``, one per currency."""
+        content = self.request("GET", API_PREFIX + "/billing/balance").get("content") or {}
+        return content.get("balances") or []
+
+    # ------------------------------------------------------------------ devices
+    def reboot_user_terminal(self, device_id):
+        """``POST /public/v2/user-terminals/{id}/reboot`` (terminal id, kit or dish serial)."""
+        path = "%s/user-terminals/%s/reboot" % (
+            API_PREFIX,
+            requests.utils.quote(device_id, safe=""),
+        )
+        return self._write("POST", path)
+
+    def reboot_router(self, router_id):
+        """``POST /public/v2/routers/{routerId}/reboot``."""
+        path = "%s/routers/%s/reboot" % (API_PREFIX, requests.utils.quote(router_id, safe=""))
+        return self._write("POST", path)
+
+    def _write(self, method, path, params=None, json=None):
+        """A write: not retried once it may have reached Starlink (see the module docstring)."""
+        return self.request(method, path, params=params, json=json, write=True)
+
+    @staticmethod
+    def _line_path(service_line_number, suffix):
+        """``/public/v2/service-lines/{sln}`` + ``suffix``, the number quoted."""
+        quoted = requests.utils.quote(service_line_number, safe="")
+        return "%s/service-lines/%s%s" % (API_PREFIX, quoted, suffix)
+
     # ------------------------------------------------------------------ paging
     def iter_results(self, path, params=None, method="GET", json=None, limit=None):
         """Every ``content.results`` item of a paginated endpoint."""
@@ -269,9 +454,11 @@ class StarlinkClient:
                 )
 
     # ------------------------------------------------------------------ requests
-    def request(self, method, path, params=None, json=None, timeout=None):
+    def request(self, method, path, params=None, json=None, timeout=None, write=False):
         """Authenticated API call; return the decoded JSON answer.
 
+        :param write: the call changes something at Starlink: a lost answer is
+            not retried and raises with ``possibly_applied`` (module docstring)
         :raises StarlinkError: (a subclass of it) when the call fails
         """
         response = self._send(
@@ -279,6 +466,7 @@ class StarlinkClient:
             self.base_url + path,
             path,
             authenticated=True,
+            write=write,
             params=params,
             json=json,
             timeout=timeout or self.timeout,
@@ -321,11 +509,12 @@ class StarlinkClient:
             )
         return token, float(payload.get("expires_in") or 900)
 
-    def _send(self, method, url, path, authenticated, **kwargs):
+    def _send(self, method, url, path, authenticated, write=False, **kwargs):
         """One call with retries; return the final ``requests.Response``.
 
         401 on an authenticated call: one token refresh and one retry. 429,
         5xx, timeouts and connection errors: bounded backoff, then an error.
+        A ``write`` whose answer was lost raises at once (``possibly_applied``).
         """
         kwargs.setdefault("timeout", self.timeout)
         attempt, refreshed = 0, False
@@ -336,7 +525,7 @@ class StarlinkClient:
                 token = self._access_token()
                 headers["Authorization"] = "Bearer " + token
                 self.limiter.acquire()
-            error, response = self._attempt(method, url, path, headers, kwargs)
+            error, response = self._attempt(method, url, path, headers, kwargs, write)
             if response is not None:
                 if response.status_code == 401 and authenticated and not refreshed:
                     _logger.info("Starlink %s %s: 401, refreshing the token once", method, path)
@@ -346,6 +535,12 @@ class StarlinkClient:
                 error = self._retryable_error(method, path, response)
                 if error is None:
                     return response
+                if write and response.status_code == 504:
+                    error.possibly_applied = True  # a gateway gave up waiting for Starlink
+            if error.possibly_applied:
+                error.message += ": the request may have been applied; re-read before retrying"
+                _logger.warning("%s", error.message)
+                raise error
             if attempt >= self.max_retries:
                 error.message = "%s (after %d attempts)" % (error.message, attempt + 1)
                 raise error
@@ -363,20 +558,27 @@ class StarlinkClient:
             )
             self._sleep(delay)
 
-    def _attempt(self, method, url, path, headers, kwargs):
-        """Send once; return ``(error, None)`` or ``(None, response)``."""
+    def _attempt(self, method, url, path, headers, kwargs, write=False):
+        """Send once; return ``(error, None)`` or ``(None, response)``.
+
+        For a ``write``, an error after the request may have left is marked
+        ``possibly_applied``.
+        """
         started = self._clock()
         self.request_count += 1
         try:
             response = self.session.request(method, url, headers=headers, **kwargs)
-        except requests.Timeout:
+        except requests.Timeout as exc:
             return StarlinkTimeoutError(
-                "Starlink %s %s timed out" % (method, path), path=path
+                "Starlink %s %s timed out" % (method, path),
+                path=path,
+                possibly_applied=write and not _never_sent(exc),
             ), None
         except requests.ConnectionError as exc:
             return StarlinkConnectionError(
                 "Starlink %s %s: connection failed (%s)" % (method, path, type(exc).__name__),
                 path=path,
+                possibly_applied=write and not _never_sent(exc),
             ), None
         _logger.debug(
             "Starlink %s %s -> %d in %.0f ms",
@@ -472,6 +674,32 @@ def _envelope_messages(payload):
         members = [str(m) for m in error.get("memberNames") or []]
         messages.append("%s [%s]" % (message, ", ".join(members)) if members else message)
     return messages
+
+
+def _never_sent(exc):
+    """Whether a failed call never reached the server (connect timeout, refused, DNS)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen, stack = set(), [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if type(item).__name__ in _NOT_SENT_ERRORS:
+            return True
+        stack.append(getattr(item, "reason", None))
+        stack.extend((item.__cause__, item.__context__))
+        stack.extend(arg for arg in getattr(item, "args", ()) if isinstance(arg, BaseException))
+    return False
+
+
+_NOT_SENT_ERRORS = (
+    "NewConnectionError",
+    "NameResolutionError",
+    "ConnectionRefusedError",
+    "ConnectTimeoutError",
+)
 
 
 def _oauth_error(response):

@@ -11,16 +11,20 @@ class StarlinkError(Exception):
     :ivar status: HTTP status code, when there was an answer
     :ivar path: API path of the failed call (no query string)
     :ivar errors: error messages from the response envelope
+    :ivar possibly_applied: a write whose answer was lost (timeout, dropped
+        connection, gateway timeout): Starlink may have applied it. Re-read the
+        state before sending it again; never retry it blindly.
     """
 
     retryable = False
 
-    def __init__(self, message, status=None, path=None, errors=None):
+    def __init__(self, message, status=None, path=None, errors=None, possibly_applied=False):
         super().__init__(message)
         self.message = message
         self.status = status
         self.path = path
         self.errors = list(errors or [])
+        self.possibly_applied = bool(possibly_applied)
 
     def __str__(self):
         return self.message
@@ -55,7 +59,11 @@ class StarlinkServerError(StarlinkError):
 
 
 class StarlinkTimeoutError(StarlinkError):
-    """The server did not answer within the timeout, after the retries."""
+    """The server did not answer within the timeout, after the retries.
+
+    For a write (``possibly_applied``) there is no retry: the request may have
+    been applied before the answer was lost.
+    """
 
     retryable = True
 
