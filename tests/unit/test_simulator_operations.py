@@ -565,3 +565,19 @@ def test_reset_forgets_the_writes(api, simulator):
     api = Api(simulator)
     api.error("GET", "/service-lines/" + number, 404)
     assert api.operations()["created_service_lines"] == []
+
+
+def test_invoices_after_a_reset_show_the_new_writes(api, simulator):
+    number = _fleet_line(simulator, 0).service_line_number
+    path = "/service-lines/%s/data/top-up" % number
+
+    def top_up_amounts():
+        results = api.ok("GET", "/billing/invoices")["content"]["results"]
+        return [i["amount"] for i in results if i["description"] == "Top up"]
+
+    api.ok("POST", path, json={"productId": "SL-LP-50GB-TOPUP", "count": 1})
+    assert top_up_amounts() == [10.0]
+    simulator.simulator.reset()
+    api = Api(simulator)
+    api.ok("POST", path, json={"productId": "SL-LP-50GB-TOPUP", "count": 3})
+    assert top_up_amounts() == [30.0]

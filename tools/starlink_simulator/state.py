@@ -100,8 +100,9 @@ class AccountState:
 
     def reset(self):
         """Forget every write."""
-        with getattr(self, "lock", threading.RLock()):
-            self.version = 0
+        with self.lock:
+            # never back to an earlier value: answers cached for a version stay valid
+            self.version = getattr(self, "version", 0) + 1
             self.addresses = {}  # addressReferenceId -> AddressResponse dict
             self.lines = {}  # serviceLineNumber -> LineState
             self.created_lines = []  # numbers, in creation order
