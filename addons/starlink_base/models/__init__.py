@@ -5,3 +5,6 @@ from . import starlink_terminal
 from . import starlink_usage_daily
 from . import res_partner
 from . import starlink_demo
+from . import stock_lot
+from . import stock_move
+from . import sale_order

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..lib.usage_rules import DEFAULT_LIMIT_BASIS, LIMIT_BASES
 
@@ -9,6 +10,12 @@ class ProductTemplate(models.Model):
     is_starlink_plan = fields.Boolean(
         string="Starlink Plan",
         help="This product is a Starlink service plan sold to clients as a monthly subscription.",
+    )
+    is_starlink_kit = fields.Boolean(
+        string="Starlink Kit",
+        help="This product is a Starlink kit (dish and router): storable and tracked by serial. "
+        "Receiving a serial creates its terminal; delivering it to a client assigns the "
+        "terminal to the client's service line.",
     )
     starlink_product_reference = fields.Char(
         string="Starlink Product Reference",
@@ -70,6 +77,22 @@ class ProductTemplate(models.Model):
             template.starlink_service_line_count = sum(
                 count for product, count in counts.items() if product.product_tmpl_id == template
             )
+
+    @api.onchange("is_starlink_kit")
+    def _onchange_is_starlink_kit(self):
+        if self.is_starlink_kit:
+            self.update({"type": "consu", "is_storable": True, "tracking": "serial"})
+
+    @api.constrains("is_starlink_kit", "is_storable", "tracking")
+    def _check_starlink_kit(self):
+        for template in self.filtered("is_starlink_kit"):
+            if not template.is_storable or template.tracking != "serial":
+                raise ValidationError(
+                    self.env._(
+                        "The Starlink kit %s must be storable and tracked by serial number.",
+                        template.display_name,
+                    )
+                )
 
     def action_view_starlink_service_lines(self):
         self.ensure_one()

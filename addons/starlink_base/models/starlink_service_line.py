@@ -9,6 +9,11 @@ from ..lib.usage_rules import overage_gb
 # Usage columns summed over a line's current cycle.
 CYCLE_SUMS = ("counted_gb", "priority_gb", "opt_in_priority_gb", "standard_gb", "non_billable_gb")
 
+# Number of a line sold in Odoo and not created at Starlink yet: "NEW-<order>-<n>". Starlink's
+# numbers never start with it, so the synchronisation (which matches lines by number) never
+# mistakes one for a line at Starlink, and a draft it does not return is left alone.
+PLACEHOLDER_PREFIX = "NEW-"
+
 STATES = [
     ("draft", "Draft"),
     ("active", "Active"),
@@ -96,6 +101,35 @@ class StarlinkServiceLine(models.Model):
         check_company=True,
         copy=False,
         help="The recurring invoicing line that bills this service line.",
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Sale Order",
+        check_company=True,
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        tracking=True,
+        help="The sale order this line was sold on.",
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Sale Order Line",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="The order line of the plan this service line was created from.",
+    )
+    installation_date = fields.Date(
+        tracking=True, copy=False, help="Day the kit is scheduled to be installed at the site."
+    )
+    installer_id = fields.Many2one(
+        "res.users",
+        string="Installer",
+        domain=[("share", "=", False)],
+        tracking=True,
+        copy=False,
+        help="Technician who installs the kit.",
     )
     cycle_start_date = fields.Date(string="Cycle Start", compute="_compute_cycle")
     cycle_end_date = fields.Date(string="Cycle End", compute="_compute_cycle")
@@ -248,6 +282,18 @@ class StarlinkServiceLine(models.Model):
                     self.env._("The end date of %s is before its start date.", line.display_name)
                 )
 
+    @api.constrains("service_line_number", "state")
+    def _check_placeholder_number(self):
+        for line in self:
+            if line.state != "draft" and line.service_line_number.startswith(PLACEHOLDER_PREFIX):
+                raise ValidationError(
+                    self.env._(
+                        "%s is not at Starlink yet: give it the service line number Starlink "
+                        "assigned before changing its state.",
+                        line.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------ actions
 
     def _check_state(self, allowed, action):
@@ -291,6 +337,15 @@ class StarlinkServiceLine(models.Model):
             "default_account_id": self.account_id.id,
         }
         return action
+
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "views": [(False, "form")],
+        }
 
     def action_view_usage(self):
         self.ensure_one()

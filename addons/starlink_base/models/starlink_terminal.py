@@ -8,6 +8,13 @@ HEALTH = [
     ("offline", "Offline"),
 ]
 
+INVENTORY_STATES = [
+    ("in_stock", "In Stock"),
+    ("deployed", "Deployed"),
+    ("returned", "Returned / RMA"),
+    ("retired", "Retired"),
+]
+
 
 class StarlinkTerminal(models.Model):
     """A Starlink user terminal (dish + router kit) and its latest known state."""
@@ -75,6 +82,17 @@ class StarlinkTerminal(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     active = fields.Boolean(default=True)
+    inventory_state = fields.Selection(
+        selection=INVENTORY_STATES,
+        compute="_compute_inventory_state",
+        store=True,
+        tracking=True,
+        index=True,
+        help="Where the kit is, from the stock moves of its serial: in an internal location "
+        "(In Stock), delivered to a client (Deployed), back from a client or sent back to the "
+        "vendor (Returned / RMA), scrapped (Retired). A kit with no stock history is Deployed "
+        "when it is on a service line.",
+    )
     router_ids = fields.Char(string="Router IDs", help="Router identifiers, comma separated.")
     software_version = fields.Char()
     latitude = fields.Float(digits=(10, 6))
@@ -117,6 +135,14 @@ class StarlinkTerminal(models.Model):
     def _compute_partner_id(self):
         for terminal in self.filtered("service_line_id"):
             terminal.partner_id = terminal.service_line_id.partner_id
+
+    @api.depends("lot_id", "service_line_id")
+    def _compute_inventory_state(self):
+        states = self.lot_id._starlink_inventory_states()
+        for terminal in self:
+            terminal.inventory_state = states.get(terminal.lot_id.id) or (
+                "deployed" if terminal.service_line_id else False
+            )
 
     @api.onchange("service_line_id")
     def _onchange_service_line_id(self):
