@@ -62,7 +62,9 @@ def test_activation_through_the_client(simulator, make_client):
     client.attach_user_terminal(number, "KIT600000001")
     line = client.get_service_line(number)
     assert line["active"] is True and line["startDate"] == "2026-07-20T00:00:00Z"
-    assert [x["serviceLineNumber"] for x in client.iter_service_lines(search=number)] == [number]
+    for search in (number, "KIT600000001"):
+        found = client.iter_service_lines(search=search)
+        assert [x["serviceLineNumber"] for x in found] == [number]
     terminals = list(client.iter_user_terminals(service_line_numbers=[number]))
     assert [t["kitSerialNumber"] for t in terminals] == ["KIT600000001"]
 
@@ -222,3 +224,13 @@ def test_write_to_a_refused_connection_is_retried(fake_clock):
         client.top_up_data("AST-1", "SL-LP-50GB-TOPUP")
     assert info.value.possibly_applied is False  # the request never left
     assert len(fake_clock.sleeps) == 2
+
+
+def test_write_refused_with_401_is_sent_again_once_after_a_token_refresh(simulator, make_client):
+    client = make_client()
+    number = _showcase_line(simulator)
+    _faults(simulator, unauthorized=1)
+    client.top_up_data(number, "SL-LP-50GB-TOPUP")
+    assert _route_calls(simulator, TOP_UP_ROUTE) == 2
+    assert client.token_requests == 2
+    assert len(_operations(simulator)["charges"]) == 1

@@ -336,7 +336,7 @@ def get_service_lines(sim, request):
     created = [
         ("created", number)
         for number in reversed(sim.state.created_lines)
-        if not pool and _created_line_matches(sim.state.lines[number], address, search)
+        if not pool and _created_line_matches(sim, sim.state.lines[number], address, search)
     ]
     ascending = not _bool_arg(request, "orderByCreatedDateDescending", True)
     keys = list(order) + created[::-1] if ascending else created + list(order)
@@ -350,15 +350,17 @@ def _render_line_key(sim, key):
     return render_service_line(sim, sim.fleet.terminal(key))
 
 
-def _created_line_matches(state, address, search):
+def _created_line_matches(sim, state, address, search):
     """Filters of the service line list, for a line created through the API."""
     if address and state.address_id != address:
         return False
     if not search:
         return True
-    return search in (state.nickname or "").lower() or search in (
-        value.lower() for value in [state.number, *state.terminals]
-    )
+    exact = [state.number]
+    for terminal_id in state.terminals:
+        record = sim.state.terminals[terminal_id]
+        exact += [terminal_id, record["kitSerialNumber"], record["dishSerialNumber"]]
+    return search in (state.nickname or "").lower() or search in (v.lower() for v in exact)
 
 
 def _line_matches(terminal, address, search):
