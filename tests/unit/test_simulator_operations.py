@@ -581,3 +581,24 @@ def test_invoices_after_a_reset_show_the_new_writes(api, simulator):
     api = Api(simulator)
     api.ok("POST", path, json={"productId": "SL-LP-50GB-TOPUP", "count": 3})
     assert top_up_amounts() == [30.0]
+
+
+def test_a_line_activated_through_the_api_has_usage(api, simulator):
+    number = _activate(api, product="SL-LP-50GB", kit="KIT500000011")
+    query = {"serviceLineNumbers": [number], "previousBillingCycles": 1}
+    today = api.ok("POST", "/data-usage/query", json=query)["content"]["results"]
+    assert today[0]["billingCycles"][-1]["dailyDataUsage"] == []  # data lags one day
+    active = api.ok("POST", "/data-usage/query", json={})["content"]["totalCount"]
+
+    simulator.simulator.clock.advance(40 * 86400)
+    usage = api.ok("POST", "/data-usage/query", json=query)["content"]["results"][0]
+    assert usage["serviceLineNumber"] == number
+    assert usage["servicePlan"]["usageLimitGB"] == 50.0
+    first, second = usage["billingCycles"]
+    assert first["startDate"] == "2026-07-20T00:00:00Z"
+    assert second["startDate"] == "2026-08-20T00:00:00Z"
+    assert len(first["dailyDataUsage"]) >= 28 and first["totalPriorityGB"] > 0
+
+    api.ok("DELETE", "/service-lines/" + number, params={"endNow": "true"})
+    assert api.ok("POST", "/data-usage/query", json=query)["content"]["totalCount"] == 0
+    assert api.ok("POST", "/data-usage/query", json={})["content"]["totalCount"] == active - 1

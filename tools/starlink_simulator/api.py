@@ -517,15 +517,28 @@ def query_data_usage(sim, request):
                 if i is not None
             }
         )
-    if active_only:
-        indexes = [i for i in indexes if sim.fleet.terminal(i).active]
     today = sim.today()
+    terminals = [sim.fleet.terminal(i) for i in indexes]
+    # lines activated through the API (after the fleet, in creation order)
+    wanted = None if numbers is None else set(numbers)
+    for number in sim.state.created_lines:
+        state = sim.state.lines[number]
+        if state.usage_terminal is not None and (wanted is None or number in wanted):
+            terminals.append(state.usage_terminal)
+    if active_only:
+        terminals = [t for t in terminals if _usage_active(sim, t, today)]
     return 200, paginate(
-        list(indexes),
-        lambda i: sim.usage.service_line_usage(sim.fleet.terminal(i), today, previous, query_start),
+        terminals,
+        lambda t: sim.usage.service_line_usage(t, today, previous, query_start),
         page,
         limit,
     )
+
+
+def _usage_active(sim, terminal, today):
+    """Whether a line is active, a deactivation through the API included."""
+    state = sim.state.lines.get(terminal.service_line_number)
+    return state.active(today) if state is not None else terminal.active
 
 
 def _parse_date(value, member):

@@ -60,7 +60,7 @@ def _lines(sim):
     for number in sim.state.created_lines:
         state = sim.state.lines[number]
         if state.start_date is not None:
-            yield _from_state(state, None)
+            yield _from_state(state, state.usage_terminal)
 
 
 def _from_state(state, terminal):

@@ -7,6 +7,7 @@ kept in :class:`.state.AccountState`, so later reads reflect it. None of them is
 idempotent in the way a retry would need: a repeated top-up charges again.
 """
 
+import dataclasses
 import re
 from datetime import datetime, timezone
 
@@ -311,8 +312,40 @@ def attach_user_terminal(sim, request, number):
             state.start_date = today
             state.billing_day = today.day
             state.segments[0].start = today
+            if state.created:
+                state.usage_terminal = _usage_terminal(sim, state, record)
         sim.state.touch()
     return 200, envelope()
+
+
+def _usage_terminal(sim, state, record):
+    """A fleet-like terminal that generates the usage of a line activated through the API.
+
+    Its behaviour (weekly pattern, noise) is drawn like a fleet terminal's, from an
+    index past the fleet; its level is about 65 % of the plan's included data.
+    """
+    index = sim.fleet.size + sim.state.created_lines.index(state.number)
+    template = sim.fleet.terminal(sim.state.next_id("usage") % sim.fleet.size)
+    plan = state.plan_at(state.start_date)
+    return dataclasses.replace(
+        template,
+        index=index,
+        user_terminal_id=record["userTerminalId"],
+        kit_serial=record["kitSerialNumber"],
+        dish_serial=record["dishSerialNumber"],
+        router_id=record["routerId"],
+        service_line_number=state.number,
+        nickname=state.nickname or state.number,
+        plan=plan,
+        address_id=state.address_id,
+        start_date=state.start_date,
+        end_date=None,
+        billing_day=state.billing_day,
+        opted_in=state.opted_in,
+        level_gb=plan.limit_gb * 0.65 / 30.4,
+        line_entry=True,
+        terminal_entry=True,
+    )
 
 
 def update_product(sim, request, number):

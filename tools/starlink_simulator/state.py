@@ -50,6 +50,8 @@ class LineState:
     cancel_reason: str | None = None
     terminals: list = field(default_factory=list)
     top_ups: list = field(default_factory=list)
+    # the fleet.Terminal that generates the usage of a line activated through the API
+    usage_terminal: object = None
 
     def plan_at(self, day):
         """The product in force on ``day``."""
