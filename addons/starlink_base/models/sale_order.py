@@ -32,6 +32,12 @@ class SaleOrder(models.Model):
         self._starlink_create_service_lines()
         return res
 
+    def _action_cancel(self):
+        """Cancelling an order cancels its service lines not activated yet."""
+        res = super()._action_cancel()
+        self.starlink_service_line_ids.filtered(lambda line: line.state == "draft").action_cancel()
+        return res
+
     def action_view_starlink_service_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -80,12 +86,15 @@ class SaleOrder(models.Model):
     def _starlink_create_service_lines(self):
         """Create the draft service lines of the orders: one per plan and unit sold.
 
-        Lines already created for an order line (an order confirmed again) are not doubled.
+        Lines already created for an order line (an order confirmed again) are not doubled;
+        cancelled ones (the order was cancelled, then confirmed again) are replaced.
         """
         values = []
         for order in self:
-            existing = order.starlink_service_line_ids
-            number = len(existing)
+            number = len(order.starlink_service_line_ids)
+            existing = order.starlink_service_line_ids.filtered(
+                lambda line: line.state != "cancelled"
+            )
             for order_line in order._starlink_plan_lines():
                 missing = round(order_line.product_uom_qty) - len(
                     existing.filtered(lambda line, ol=order_line: line.sale_line_id == ol)

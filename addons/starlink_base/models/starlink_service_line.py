@@ -285,7 +285,9 @@ class StarlinkServiceLine(models.Model):
     @api.constrains("service_line_number", "state")
     def _check_placeholder_number(self):
         for line in self:
-            if line.state != "draft" and line.service_line_number.startswith(PLACEHOLDER_PREFIX):
+            if line.state in ("active", "suspended") and line.service_line_number.startswith(
+                PLACEHOLDER_PREFIX
+            ):
                 raise ValidationError(
                     self.env._(
                         "%s is not at Starlink yet: give it the service line number Starlink "

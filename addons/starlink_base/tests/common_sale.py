@@ -17,6 +17,9 @@ class StarlinkSaleCase(TransactionCase):
             [("company_id", "=", cls.company.id)], limit=1
         )
         cls.stock_location = cls.warehouse.lot_stock_id
+        cls.shelf = cls.env["stock.location"].create(
+            {"name": "Shelf K", "location_id": cls.stock_location.id, "usage": "internal"}
+        )
         cls.customer_location = cls.env.ref("stock.stock_location_customers")
         cls.supplier_location = cls.env.ref("stock.stock_location_suppliers")
         cls.kit = cls.env["product.product"].create(
@@ -105,14 +108,14 @@ class StarlinkSaleCase(TransactionCase):
         return picking
 
     @classmethod
-    def _deliver(cls, picking, serials):
+    def _deliver(cls, picking, serials, env=None):
         """Validate ``picking`` (a delivery) with the kits ``serials``."""
-        lots = cls.env["stock.lot"].search(
-            [("name", "in", serials), ("product_id", "=", cls.kit.id)]
-        )
+        env = env or cls.env
+        picking = picking.with_env(env)
+        lots = env["stock.lot"].search([("name", "in", serials), ("product_id", "=", cls.kit.id)])
         picking.do_unreserve()
         move = picking.move_ids.filtered(lambda m: m.product_id == cls.kit)
-        cls.env["stock.move.line"].create(
+        env["stock.move.line"].create(
             [
                 {
                     "move_id": move.id,
@@ -187,3 +190,40 @@ class StarlinkSaleCase(TransactionCase):
         )
         self.assertEqual(order.opportunity_id, lead)
         return order
+
+    @classmethod
+    def _move(cls, serials, source, destination):
+        """Move the kits ``serials`` from ``source`` to ``destination`` (no operation type)."""
+        lots = cls.env["stock.lot"].search(
+            [("name", "in", serials), ("product_id", "=", cls.kit.id)]
+        )
+        move = cls.env["stock.move"].create(
+            {
+                "name": cls.kit.name,
+                "product_id": cls.kit.id,
+                "product_uom_qty": len(serials),
+                "product_uom": cls.kit.uom_id.id,
+                "location_id": source.id,
+                "location_dest_id": destination.id,
+            }
+        )
+        move._action_confirm()
+        move.move_line_ids.unlink()
+        cls.env["stock.move.line"].create(
+            [
+                {
+                    "move_id": move.id,
+                    "product_id": cls.kit.id,
+                    "product_uom_id": cls.kit.uom_id.id,
+                    "location_id": source.id,
+                    "location_dest_id": destination.id,
+                    "lot_id": lot.id,
+                    "quantity": 1,
+                    "picked": True,
+                }
+                for lot in lots
+            ]
+        )
+        move.picked = True
+        move._action_done()
+        return move

@@ -35,6 +35,9 @@ class TestStarlinkKitStock(StarlinkSaleCase):
         self.assertEqual(terminal.inventory_state, "deployed")
         self._receive(["KSN-010"], source=self.customer_location)
         self.assertEqual(terminal.inventory_state, "returned")
+        self._move(["KSN-010"], self.stock_location, self.shelf)
+        self.assertEqual(terminal.inventory_state, "returned")
+        self._move(["KSN-010"], self.shelf, self.stock_location)
         scrap = self.env["stock.scrap"].create(
             {
                 "product_id": self.kit.id,
@@ -50,6 +53,11 @@ class TestStarlinkKitStock(StarlinkSaleCase):
         self.assertEqual(
             self.env["starlink.terminal"].search_count([("inventory_state", "=", "retired")]), 1
         )
+
+    def test_kit_sent_back_to_the_vendor_is_returned(self):
+        self._receive(["KSN-015"])
+        self._move(["KSN-015"], self.stock_location, self.supplier_location)
+        self.assertEqual(self._terminal("KSN-015").inventory_state, "returned")
 
     def test_terminal_known_by_serial_gets_the_lot(self):
         known = self.env["starlink.terminal"].create(

@@ -54,6 +54,21 @@ class TestStarlinkSaleFlow(StarlinkSaleCase):
         self.assertEqual(action["domain"], [("sale_order_id", "=", order.id)])
         self.assertEqual(lines[0].action_view_sale_order()["res_id"], order.id)
 
+    def test_cancelled_order_cancels_its_draft_lines(self):
+        order = self._order()
+        order.action_confirm()
+        first = order.starlink_service_line_ids
+        order._action_cancel()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(first.state, "cancelled")
+        self.assertEqual(first.service_line_number, f"NEW-{order.name}-1")
+        order.action_draft()
+        order.action_confirm()
+        second = order.starlink_service_line_ids - first
+        self.assertEqual(len(second), 1)
+        self.assertEqual(second.state, "draft")
+        self.assertEqual(second.service_line_number, f"NEW-{order.name}-2")
+
     def test_order_without_plan_creates_no_line(self):
         order = self._order()
         order.order_line.filtered(lambda line: line.product_id == self.plan).unlink()
@@ -129,6 +144,25 @@ class TestStarlinkSaleFlow(StarlinkSaleCase):
         self.assertEqual(len(line), 1)
         self.assertEqual(line.create_uid, self.sales_user)
         self.assertEqual(line.partner_id, self.client)
+
+    def test_warehouse_user_receives_and_delivers(self):
+        """Warehouse staff without a Starlink role: the terminals follow their transfers."""
+        stock_user = new_test_user(
+            self.env,
+            login="kits_stock",
+            groups="stock.group_stock_user",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        stock_env = self.env(user=stock_user)
+        self._receive(["KSN-400"], env=stock_env)
+        terminal = self._terminal("KSN-400")
+        self.assertEqual(terminal.inventory_state, "in_stock")
+        order = self._order(env=self.env(user=self.sales_user))
+        order.action_confirm()
+        self._deliver(order.picking_ids, ["KSN-400"], env=stock_env)
+        self.assertEqual(terminal.service_line_id, order.starlink_service_line_ids)
+        self.assertEqual(terminal.inventory_state, "deployed")
 
     def test_viewer_cannot_sell_plans(self):
         order = self._order(env=self.env(user=self.viewer_user))
