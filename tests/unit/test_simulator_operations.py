@@ -602,3 +602,21 @@ def test_a_line_activated_through_the_api_has_usage(api, simulator):
     api.ok("DELETE", "/service-lines/" + number, params={"endNow": "true"})
     assert api.ok("POST", "/data-usage/query", json=query)["content"]["totalCount"] == 0
     assert api.ok("POST", "/data-usage/query", json={})["content"]["totalCount"] == active - 1
+
+
+def test_a_refused_write_leaves_the_line_as_it_was(api, simulator):
+    fleet = simulator.simulator.fleet
+    ended = next(fleet.terminal(i) for i in range(fleet.size) if not fleet.terminal(i).active)
+    number = ended.service_line_number
+    before = api.line(number)
+    assert before["active"] is False
+    api.error(
+        "POST",
+        "/service-lines/%s/data/top-up" % number,
+        422,
+        json={"productId": ended.plan.ref + "-TOPUP", "count": 1},
+    )
+    api.error("PUT", "/service-lines/%s/product" % number, 422, json={"productReferenceId": "X"})
+    api.error("DELETE", "/service-lines/" + number, 422)
+    assert api.line(number) == before
+    assert number not in simulator.simulator.state.lines

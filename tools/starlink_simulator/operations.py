@@ -68,7 +68,8 @@ def _now_iso(sim):
 
 
 def line_state(sim, number):
-    """The :class:`LineState` of a service line (a fleet line gets one on its first write).
+    """The :class:`LineState` of a service line (a new one for a fleet line, kept by
+    :func:`_save` once a write changed it).
 
     Unknown line: 404 ``not_found``.
     """
@@ -92,8 +93,13 @@ def line_state(sim, number):
         created_on=terminal.start_date,
         opt_activated=terminal.start_date if terminal.opted_in else None,
     )
-    sim.state.lines[number] = state
     return state
+
+
+def _save(sim, state):
+    """Keep a line's state after a write that changed it (a failed write keeps nothing)."""
+    sim.state.lines.setdefault(state.number, state)
+    sim.state.touch()
 
 
 def _fleet_line_terminals(sim, number):
@@ -314,7 +320,7 @@ def attach_user_terminal(sim, request, number):
             state.segments[0].start = today
             if state.created:
                 state.usage_terminal = _usage_terminal(sim, state, record)
-        sim.state.touch()
+        _save(sim, state)
     return 200, envelope()
 
 
@@ -399,7 +405,7 @@ def update_product(sim, request, number):
                     "requestedAt": _now_iso(sim),
                 }
             )
-        sim.state.touch()
+        _save(sim, state)
     return 200, envelope()
 
 
@@ -438,7 +444,7 @@ def top_up(sim, request, number):
         }
         state.top_ups.append(charge)
         sim.state.charges.append(charge)
-        sim.state.touch()
+        _save(sim, state)
     return 200, envelope()
 
 
@@ -475,7 +481,7 @@ def _opt(sim, number, opt_in):
                 state.opt_activated, state.opt_deactivated = today, None
             else:
                 state.opt_deactivated = today
-            sim.state.touch()
+            _save(sim, state)
         return 200, envelope(_opt_content(state, cooling))
 
 
@@ -524,7 +530,7 @@ def deactivate_service_line(sim, request, number):
             state.end_date = end
         state.cancel_reason = reason or state.cancel_reason
         state.segments = [s for s in state.segments if s.start <= today]
-        sim.state.touch()
+        _save(sim, state)
     return 200, envelope()
 
 
