@@ -12,6 +12,7 @@ the writes kept in :class:`.state.AccountState`:
   the cycle (the quantity is the prorated fraction of the cycle).
 
 An invoice is due 14 days after its date and paid once that date has passed.
+Usage (for the overage) is computed once per line and simulated day.
 """
 
 from datetime import date, timedelta
@@ -172,11 +173,18 @@ def _overage_by_cycle(sim, line, today, cycles):
     """``{cycle start: [overage lines]}`` from the usage model (fleet lines only)."""
     if line.terminal is None:
         return {}
-    usage = sim.usage.service_line_usage(line.terminal, today, cycles)
-    return {
-        date.fromisoformat(cycle["startDate"][:10]): cycle["overageLines"]
-        for cycle in usage["billingCycles"]
-    }
+    # usage does not depend on the writes: keep it for the day, across state changes
+    cache = getattr(sim, "_overage_cache", None)
+    if cache is None or cache[0] != today:
+        cache = sim._overage_cache = (today, {})
+    key = (line.number, line.terminal.index, cycles)
+    if key not in cache[1]:
+        usage = sim.usage.service_line_usage(line.terminal, today, cycles)
+        cache[1][key] = {
+            date.fromisoformat(cycle["startDate"][:10]): cycle["overageLines"]
+            for cycle in usage["billingCycles"]
+        }
+    return cache[1][key]
 
 
 def _event_invoices(line, today):
