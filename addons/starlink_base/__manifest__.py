@@ -32,6 +32,7 @@ terminals, plans on products, daily usage), roles and record rules, and the back
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
+        "views/stock_lot_views.xml",
         "views/starlink_base_menus.xml",
     ],
     "demo": [

@@ -30,6 +30,18 @@ class StockLot(models.Model):
         "starlink.terminal", "lot_id", string="Starlink Terminals", readonly=True
     )
 
+    def action_view_starlink_terminals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "starlink_base.starlink_terminal_action"
+        )
+        action["domain"] = [("lot_id", "=", self.id)]
+        action["context"] = {"create": False}
+        if len(self.starlink_terminal_ids) == 1:
+            action["views"] = [(False, "form")]
+            action["res_id"] = self.starlink_terminal_ids.id
+        return action
+
     def _starlink_inventory_states(self):
         """``{lot id: inventory state}`` from the latest telling done move of each lot.
 

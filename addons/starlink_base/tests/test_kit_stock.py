@@ -19,6 +19,7 @@ class TestStarlinkKitStock(StarlinkSaleCase):
         self.assertFalse(first.account_id)
         self.assertFalse(first.service_line_id)
         self.assertEqual(first.inventory_state, "in_stock")
+        self.assertEqual(first.lot_id.action_view_starlink_terminals()["res_id"], first.id)
 
         # the serial leaves and comes back: still the same terminal, no second one
         self._ship_to_customer(["KSN-001"])
