@@ -92,6 +92,42 @@ class TestStarlinkSaleFlow(StarlinkSaleCase):
         self.assertFalse(self._terminal("KSN-100").service_line_id)
         self.assertEqual(self._terminal("KSN-100").inventory_state, "in_stock")
 
+    def test_returned_kit_is_sold_again_once_its_line_is_cancelled(self):
+        self._receive(["KSN-500"])
+        first = self._order()
+        first.action_confirm()
+        delivery = first.picking_ids
+        self._deliver(delivery, ["KSN-500"])
+        terminal = self._terminal("KSN-500")
+        first_line = first.starlink_service_line_ids
+        self.assertEqual(terminal.service_line_id, first_line)
+        # the client sends the kit back (Odoo's return of the delivery)
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({})
+        )
+        wizard.product_return_moves.quantity = 1
+        back = self.env["stock.picking"].browse(wizard.action_create_returns()["res_id"])
+        self._deliver(back, ["KSN-500"])
+        self.assertEqual(back.state, "done")
+        self.assertEqual(terminal.inventory_state, "returned")
+        self.assertEqual(terminal.service_line_id, first_line)
+        self.assertEqual(
+            self.env["starlink.terminal"].search_count([("lot_id", "=", terminal.lot_id.id)]), 1
+        )
+        # sold again: refused while the first line may still use it, then accepted
+        second = self._order()
+        second.action_confirm()
+        with self.assertRaisesRegex(UserError, "already on the service line"):
+            self._deliver(second.picking_ids, ["KSN-500"])
+        self.env.invalidate_all(flush=False)  # drop the values of the refused transfer
+        self.assertEqual(second.picking_ids.state, "assigned")
+        first_line.action_cancel()
+        self._deliver(second.picking_ids, ["KSN-500"])
+        self.assertEqual(terminal.service_line_id, second.starlink_service_line_ids)
+        self.assertEqual(terminal.inventory_state, "deployed")
+
     def test_terminal_on_another_line_is_refused(self):
         self._receive(["KSN-200"])
         terminal = self._terminal("KSN-200")
