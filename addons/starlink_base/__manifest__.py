@@ -33,6 +33,7 @@ terminals, plans on products, daily usage), roles and record rules, and the back
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/stock_lot_views.xml",
+        "views/contract_contract_views.xml",
         "views/starlink_base_menus.xml",
     ],
     "demo": [

@@ -8,3 +8,5 @@ from . import starlink_demo
 from . import stock_lot
 from . import stock_move
 from . import sale_order
+from . import contract_contract
+from . import contract_line

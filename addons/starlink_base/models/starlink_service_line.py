@@ -102,6 +102,12 @@ class StarlinkServiceLine(models.Model):
         copy=False,
         help="The recurring invoicing line that bills this service line.",
     )
+    billing_contract_id = fields.Many2one(
+        related="contract_line_id.contract_id",
+        string="Contract",
+        groups="account.group_account_invoice",
+        help="The client's recurring contract that bills this service line.",
+    )
     sale_order_id = fields.Many2one(
         "sale.order",
         string="Sale Order",
@@ -327,6 +333,17 @@ class StarlinkServiceLine(models.Model):
         self._check_state(["draft", "active", "suspended"], self.env._("cancel"))
         for line in self:
             line.write({"state": "cancelled", "date_end": line.date_end or fields.Date.today()})
+        # The contract line stops billing at the end date (its last period prorated).
+        self.env["contract.line"]._starlink_end_billing(self.filtered("contract_line_id"))
+
+    def action_start_billing(self):
+        """Bill the lines on their client's contract (Sales & Support: who may edit lines)."""
+        self.check_access("write")
+        self.env["contract.line"]._starlink_start_billing(self)
+
+    def action_view_contract(self):
+        self.ensure_one()
+        return self.billing_contract_id.get_formview_action()
 
     def action_view_terminals(self):
         self.ensure_one()

@@ -6,3 +6,4 @@ from . import test_record_rules
 from . import test_portal_login
 from . import test_kit_stock
 from . import test_sale_flow
+from . import test_billing

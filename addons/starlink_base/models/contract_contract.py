@@ -1,0 +1,172 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.modules import module as odoo_module
+from odoo.osv import expression
+
+_logger = logging.getLogger(__name__)
+
+# Contracts invoiced between two commits of the scheduled invoicing.
+INVOICE_BATCH_SIZE = 50
+
+
+class ContractContract(models.Model):
+    """Customer contracts; a Starlink contract bills a client's service lines (one per client
+    and company), each service line on its own contract line with its own billing cycle."""
+
+    _inherit = "contract.contract"
+
+    is_starlink_contract = fields.Boolean(
+        string="Starlink Contract",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Bills the client's Starlink service lines: created by Start Billing.",
+    )
+    starlink_billing_error = fields.Text(
+        string="Billing Error",
+        readonly=True,
+        copy=False,
+        help="Why the last scheduled invoicing of this contract failed; cleared by the next "
+        "invoicing that succeeds.",
+    )
+
+    # ------------------------------------------------------------------ business methods
+
+    @api.model
+    def _starlink_contract_for(self, partner, company):
+        """The Starlink contract of ``partner``'s commercial entity in ``company``, created on
+        first use."""
+        partner = partner.commercial_partner_id
+        contract = self.search(
+            [
+                ("is_starlink_contract", "=", True),
+                ("contract_type", "=", "sale"),
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+            ],
+            limit=1,
+        )
+        return contract or self.create(self._prepare_starlink_contract_values(partner, company))
+
+    @api.model
+    def _prepare_starlink_contract_values(self, partner, company):
+        partner_in_company = partner.with_company(company)
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .with_company(company)
+            ._get_fiscal_position(partner_in_company)
+        )
+        return {
+            "name": self.env._("Starlink: %s", partner.name),
+            "is_starlink_contract": True,
+            "contract_type": "sale",
+            "line_recurrence": True,
+            "partner_id": partner.id,
+            "invoice_partner_id": partner.address_get(["invoice"])["invoice"],
+            "company_id": company.id,
+            "pricelist_id": partner_in_company.property_product_pricelist.id,
+            "fiscal_position_id": fiscal_position.id,
+            "payment_term_id": partner_in_company.property_payment_term_id.id,
+        }
+
+    def _prepare_recurring_invoices_values(self, date_ref=False):
+        """OCA's invoice values, with the overage of each Starlink line's previous cycle right
+        after its plan fee (computed before the periods move on)."""
+        invoices_values = []
+        for contract in self:
+            contract_date_ref = date_ref or contract.recurring_next_date
+            overage = {}
+            if contract_date_ref:
+                due = contract._get_lines_to_invoice(contract_date_ref)
+                for line in due.filtered("starlink_service_line_id"):
+                    values = line._prepare_starlink_overage_line_values()
+                    if values:
+                        overage[line.id] = values
+            values_list = super(ContractContract, contract)._prepare_recurring_invoices_values(
+                date_ref
+            )
+            for invoice_values in values_list:
+                commands = []
+                for command in invoice_values["invoice_line_ids"]:
+                    commands.append(command)
+                    line_id = command[2].get("contract_line_id")
+                    if line_id in overage:
+                        commands.append(Command.create(overage.pop(line_id)))
+                invoice_values["invoice_line_ids"] = commands
+            invoices_values.extend(values_list)
+        return invoices_values
+
+    @api.model
+    def _cron_recurring_create(self, date_ref=False, create_type="invoice"):
+        """OCA's scheduled invoicing, made to survive a failing contract: each contract is
+        invoiced in its own savepoint, a failure is logged and recorded on the contract (and
+        on the service lines it was billing), the others go on; a commit follows each batch
+        (never inside tests)."""
+        if create_type != "invoice":
+            return super()._cron_recurring_create(date_ref, create_type)
+        date_ref = date_ref or fields.Date.context_today(self)
+        domain = expression.AND(
+            [
+                self._get_contracts_to_invoice_domain(date_ref),
+                [("generation_type", "=", create_type)],
+            ]
+        )
+        contracts = self.search(domain).filtered(
+            lambda contract: not contract.date_end
+            or contract.recurring_next_date <= contract.date_end
+        )
+        for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
+            for contract in contracts[start : start + INVOICE_BATCH_SIZE]:
+                contract.with_company(contract.company_id)._invoice_in_savepoint(date_ref)
+            self._commit_batch()
+        return True
+
+    def _invoice_in_savepoint(self, date_ref):
+        """Invoice this contract for ``date_ref``; a failure is recorded, never raised."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._recurring_create_invoice(date_ref)
+                if self.starlink_billing_error:
+                    self.starlink_billing_error = False
+        except Exception as error:  # noqa: BLE001 - one bad contract never stops the others
+            _logger.warning(
+                "invoicing contract %s (id %s) failed: %s",
+                self.display_name,
+                self.id,
+                _error_text(error),
+            )
+            try:
+                with self.env.cr.savepoint():
+                    self._invoicing_failed(date_ref, error)
+            except Exception:  # noqa: BLE001 - recording a failure must not stop the run
+                _logger.exception("could not record the invoicing failure of %s", self.id)
+
+    def _invoicing_failed(self, date_ref, error):
+        """Show a failed invoicing to accountants (on the contract) and to sales (a note on
+        each service line due)."""
+        self.ensure_one()
+        text = _error_text(error)
+        self.starlink_billing_error = text
+        body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Invoicing failed:"), text)
+        self.message_post(body=body)
+        due = self._get_lines_to_invoice(date_ref)
+        for service_line in due.starlink_service_line_id:
+            service_line.message_post(body=body)
+
+    @api.model
+    def _commit_batch(self):
+        """Commit the invoices of a batch, except inside tests (one transaction per test)."""
+        if not odoo_module.current_test:
+            self.env.cr.commit()
+
+
+def _error_text(error):
+    """A failure's reason as staff read it: a user error's message, else type and text."""
+    if isinstance(error, UserError):
+        return str(error.args[0]) if error.args else str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,258 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.billing import (
+    format_gb,
+    overage_quantity,
+    period_end,
+    period_label,
+    previous_cycle,
+    prorated_price,
+)
+
+
+class ContractLine(models.Model):
+    """A contract line that bills a Starlink service line, cycle by cycle.
+
+    Its periods follow the service line's billing cycles (``lib/billing_cycle.py``) instead
+    of OCA ``contract``'s calendar months: the first period runs from the line's start to the
+    end of its first cycle, the last one to the line's end date, both prorated by days. With
+    each period (billed in advance) comes the overage of the cycle before it (in arrears).
+    """
+
+    _inherit = "contract.line"
+
+    starlink_service_line_id = fields.Many2one(
+        "starlink.service.line",
+        string="Service Line",
+        index="btree_not_null",
+        readonly=True,
+        ondelete="restrict",
+        copy=False,
+        help="The Starlink service line this contract line bills.",
+    )
+
+    # ------------------------------------------------------------------ computes
+
+    def _compute_next_period_date_end(self):
+        starlink = self.filtered("starlink_service_line_id")
+        super(ContractLine, self - starlink)._compute_next_period_date_end()
+        for line in starlink:
+            start = line.next_period_date_start
+            line.next_period_date_end = start and period_end(
+                line.starlink_service_line_id.billing_day, start, line.date_end
+            )
+
+    # ------------------------------------------------------------------ invoicing
+
+    def _prepare_invoice_line(self):
+        if not self.starlink_service_line_id:
+            return super()._prepare_invoice_line()
+        self.ensure_one()
+        service_line = self.starlink_service_line_id
+        first, last = self.next_period_date_start, self.next_period_date_end
+        price = self._starlink_plan_price()
+        values = super()._prepare_invoice_line()
+        amount = prorated_price(price, service_line.billing_day, first, last)
+        values.update(
+            {
+                "name": self._starlink_line_name(service_line.product_id.name, first, last),
+                "quantity": 1.0,
+                "price_unit": self.currency_id.round(amount) if self.currency_id else amount,
+            }
+        )
+        return values
+
+    def _prepare_starlink_overage_line_values(self):
+        """Invoice line values of the overage billed with the next period, or ``{}``.
+
+        The overage is the one of the cycle before the period (in arrears), from the daily
+        usage by the plan's limit basis, at the plan's overage price per GB. The first period
+        bills none (there was no earlier cycle), nor does a cycle without overage.
+        """
+        self.ensure_one()
+        service_line = self.starlink_service_line_id
+        plan = service_line.product_id
+        if not self.last_date_invoiced or not plan.starlink_data_limit_gb:
+            return {}
+        first, last = previous_cycle(service_line.billing_day, self.next_period_date_start)
+        first = max(first, self.date_start)  # a first, partial cycle: from the line's start
+        sums = self.env["starlink.usage.daily"]._read_group(
+            [
+                ("service_line_id", "=", service_line.id),
+                ("date", ">=", first),
+                ("date", "<=", last),
+            ],
+            [],
+            ["priority_gb:sum", "opt_in_priority_gb:sum", "counted_gb:sum"],
+        )[0]
+        priority, opt_in, counted = (value or 0.0 for value in sums)
+        quantity = overage_quantity(
+            plan.starlink_limit_basis, plan.starlink_data_limit_gb, priority, opt_in, counted
+        )
+        if not quantity:
+            return {}
+        label = self.env._(
+            "overage %(gb)s GB beyond %(limit)s GB",
+            gb=format_gb(quantity, 1),
+            limit=format_gb(plan.starlink_data_limit_gb),
+        )
+        return {
+            "name": self._starlink_line_name(label, first, last),
+            "product_id": plan.id,
+            "product_uom_id": self.uom_id.id,
+            "quantity": quantity,
+            "price_unit": plan.starlink_overage_price_gb,
+            "discount": 0.0,
+            "contract_line_id": self.id,
+            "analytic_distribution": self.analytic_distribution,
+            "sequence": self.sequence,
+        }
+
+    def _starlink_line_name(self, what, first, last):
+        """``SL-...: <what>, 06/05–05/06`` in the client's date format."""
+        lang = self.env["res.lang"]._get_data(code=self.contract_id.partner_id.lang or "en_US")
+        label = period_label(first, last, lang.date_format or "%m/%d/%Y")
+        return f"{self.starlink_service_line_id.service_line_number}: {what}, {label}"
+
+    def _starlink_plan_price(self):
+        """The plan's price for this contract (its pricelist); a plan without one is refused."""
+        self.ensure_one()
+        if self.price_unit <= 0:
+            raise UserError(
+                self.env._(
+                    "The plan %(plan)s of %(line)s has no sale price: set its price (or a "
+                    "pricelist rule) before billing it.",
+                    plan=self.product_id.display_name,
+                    line=self.starlink_service_line_id.display_name,
+                )
+            )
+        return self.price_unit
+
+    @api.model
+    def _prepare_starlink_values(self, service_line, contract):
+        """Values of the contract line that bills ``service_line`` on ``contract``."""
+        return {
+            "contract_id": contract.id,
+            "starlink_service_line_id": service_line.id,
+            "product_id": service_line.product_id.id,
+            "name": f"{service_line.service_line_number}: {service_line.product_id.name}",
+            "quantity": 1.0,
+            "uom_id": service_line.product_id.uom_id.id,
+            "automatic_price": True,
+            "recurring_rule_type": "monthly",
+            "recurring_interval": 1,
+            "recurring_invoicing_type": "pre-paid",
+            "date_start": service_line.date_start,
+            "date_end": service_line.date_end,
+        }
+
+    # ------------------------------------------------------------------ start and end
+
+    @api.model
+    def _starlink_start_billing(self, service_lines):
+        """Put each service line on its client's Starlink contract (created on demand).
+
+        Every line is checked first: one that cannot be billed raises with the reason and
+        nothing is created. The contract objects are written as the superuser: starting the
+        billing of a line is a sales step (the caller may edit the line), while contracts
+        belong to accounting.
+        """
+        problems = [
+            problem for line in service_lines for problem in self._starlink_billing_problems(line)
+        ]
+        if problems:
+            raise UserError("\n".join(problems))
+        Contract = self.env["contract.contract"].sudo()
+        for service_line in service_lines:
+            contract = Contract._starlink_contract_for(
+                service_line.partner_id, service_line.company_id
+            )
+            contract_line = self.sudo().create(
+                self._prepare_starlink_values(service_line, contract)
+            )
+            service_line.contract_line_id = contract_line
+            service_line.message_post(
+                body=self.env._("Billing started on contract %s.", contract.display_name)
+            )
+
+    @api.model
+    def _starlink_billing_problems(self, service_line):
+        """Why ``service_line`` cannot be billed (a list of sentences, empty when it can)."""
+        name = service_line.display_name
+        if service_line.contract_line_id:
+            return [self.env._("%s is billed already.", name)]
+        if service_line.state != "active":
+            return [self.env._("%s is not active: only active lines are billed.", name)]
+        problems = []
+        if not service_line.partner_id:
+            problems.append(self.env._("%s has no client.", name))
+        if not service_line.date_start:
+            problems.append(self.env._("%s has no start date.", name))
+        if not 1 <= (service_line.billing_day or 0) <= 31:
+            problems.append(self.env._("%s has no billing day (1-31).", name))
+        plan = service_line.product_id
+        if not plan:
+            problems.append(self.env._("%s has no plan.", name))
+        if problems:
+            return problems
+        company = service_line.company_id
+        client = service_line.partner_id.commercial_partner_id.with_company(company)
+        pricelist = client.property_product_pricelist
+        price = pricelist._get_product_price(plan, 1.0) if pricelist else plan.lst_price
+        if price <= 0:
+            problems.append(
+                self.env._(
+                    "The plan %(plan)s of %(line)s has no sale price: set its price (or a "
+                    "pricelist rule) before billing it.",
+                    plan=plan.display_name,
+                    line=name,
+                )
+            )
+        invoice_address = client.browse(client.address_get(["invoice"])["invoice"])
+        if not invoice_address.country_id:
+            problems.append(
+                self.env._(
+                    "The client %s has no invoice address (country): Odoo needs it to choose "
+                    "the fiscal position and taxes.",
+                    client.display_name,
+                )
+            )
+        journal = (
+            self.env["account.journal"]
+            .sudo()
+            .search(
+                [
+                    *self.env["account.journal"]._check_company_domain(company),
+                    ("type", "=", "sale"),
+                ],
+                limit=1,
+            )
+        )
+        if not journal:
+            problems.append(
+                self.env._("The company %s has no sales journal to invoice in.", company.name)
+            )
+        return problems
+
+    @api.model
+    def _starlink_end_billing(self, service_lines):
+        """Stop billing cancelled lines at their end date (the last period prorated).
+
+        A period already invoiced in advance past the end date stays invoiced: the contract
+        line ends with it and a note says so (a credit note is the accountant's decision).
+        """
+        for service_line in service_lines:
+            contract_line = service_line.contract_line_id.sudo()
+            end = service_line.date_end
+            if contract_line.last_date_invoiced and contract_line.last_date_invoiced > end:
+                end = contract_line.last_date_invoiced
+                service_line.message_post(
+                    body=self.env._(
+                        "Billing ends on %(end)s: the period up to that day was invoiced in "
+                        "advance before the line was cancelled on %(date)s.",
+                        end=end,
+                        date=service_line.date_end,
+                    )
+                )
+            contract_line.date_end = end

@@ -1,0 +1,305 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+CONTRACT_LOGGER = "odoo.addons.starlink_base.models.contract_contract"
+
+
+@tagged("post_install", "-at_install")
+class TestBilling(TransactionCase):
+    """Recurring billing of service lines on OCA contract: plan fee in advance (first and last
+    periods prorated by days), overage of the previous cycle in arrears."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "Reseller Billing"})
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        cls.env["account.chart.template"].try_loading(
+            "generic_coa", company=cls.company, install_demo=False
+        )
+        cls.account = cls.env["starlink.account"].create(
+            {"name": "Billing Account", "account_number": "ACC-BILL", "company_id": cls.company.id}
+        )
+        cls.us = cls.env.ref("base.us")
+        cls.plan = cls._create_plan("Local Priority 1 TB", 99.0)
+        cls.client = cls._create_client("Client Billing A")
+        cls.other_client = cls._create_client("Client Billing B")
+        cls.sales_user = new_test_user(
+            cls.env,
+            login="billing_sales",
+            groups="starlink_base.starlink_base_group_sales",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.viewer = new_test_user(
+            cls.env,
+            login="billing_viewer",
+            groups="starlink_base.starlink_base_group_viewer",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.Contract = cls.env["contract.contract"]
+
+    @classmethod
+    def _create_plan(cls, name, price):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "is_starlink_plan": True,
+                "starlink_data_limit_gb": 1000.0,
+                "starlink_overage_price_gb": 2.5,
+                "list_price": price,
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+    @classmethod
+    def _create_client(cls, name, **values):
+        return cls.env["res.partner"].create(
+            {"name": name, "is_company": True, "country_id": cls.us.id, "lang": "en_US", **values}
+        )
+
+    def _line(self, number, client=None, plan=None, **values):
+        return self.env["starlink.service.line"].create(
+            {
+                "service_line_number": number,
+                "account_id": self.account.id,
+                "company_id": self.company.id,
+                "partner_id": (client or self.client).id,
+                "product_id": (plan or self.plan).id,
+                "state": "active",
+                "billing_day": 6,
+                "date_start": date(2026, 6, 20),
+                **values,
+            }
+        )
+
+    def _invoice(self):
+        """Run the scheduled invoicing for today."""
+        self.Contract.cron_recurring_create_invoice()
+
+    def _invoices(self, contract):
+        return contract._get_related_invoices().sorted("id")
+
+    def _usage(self, line, day, priority, opt_in=0.0, standard=0.0):
+        self.env["starlink.usage.daily"]._upsert([(line.id, day, priority, opt_in, standard, 0.0)])
+
+    # ------------------------------------------------------------------ periods and amounts
+
+    def test_first_invoice_prorated_then_full_period_with_overage(self):
+        line = self._line("SL-BILL-1")
+        with freeze_time("2026-06-20"):
+            line.with_user(self.sales_user).action_start_billing()
+            contract = line.billing_contract_id
+            self.assertTrue(contract.is_starlink_contract)
+            self.assertEqual(contract.partner_id, self.client)
+            self.assertEqual(line.contract_line_id.starlink_service_line_id, line)
+            self.assertEqual(line.contract_line_id.recurring_next_date, date(2026, 6, 20))
+            self._invoice()
+        first = self._invoices(contract)
+        self.assertEqual(len(first), 1)
+        # 20 June - 5 July is 16 days of the 30-day cycle 6 June - 5 July: 99 × 16 / 30 = 52.80.
+        self.assertRecordValues(
+            first.invoice_line_ids,
+            [
+                {
+                    "name": "SL-BILL-1: Local Priority 1 TB, 06/20\u201307/05",
+                    "quantity": 1.0,
+                    "price_unit": 52.80,
+                    "price_subtotal": 52.80,
+                }
+            ],
+        )
+        self.assertEqual(first.invoice_date, date(2026, 6, 20))
+        self.assertEqual(line.contract_line_id.last_date_invoiced, date(2026, 7, 5))
+        self.assertEqual(line.contract_line_id.recurring_next_date, date(2026, 7, 6))
+
+        # Usage of the first cycle: 600 + 450 = 1,050 GB priority, of which 17 GB opt-in
+        # (past the limit); 300 GB standard data never counts under Starlink's rule. Overage
+        # = min(17, 1,050 - 1,000) = 17 GB × 2.50 = 42.50. The 8 GB opt-in of 6 July belong
+        # to the next cycle and are not billed now.
+        self._usage(line, date(2026, 6, 25), 600.0, standard=300.0)
+        self._usage(line, date(2026, 7, 3), 450.0, opt_in=17.0)
+        self._usage(line, date(2026, 7, 6), 8.0, opt_in=8.0)
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        second = self._invoices(contract) - first
+        self.assertEqual(len(second), 1)
+        # A full cycle 6 July - 5 August at 99.00, then the overage: 99.00 + 42.50 = 141.50.
+        self.assertRecordValues(
+            second.invoice_line_ids.sorted("sequence"),
+            [
+                {
+                    "name": "SL-BILL-1: Local Priority 1 TB, 07/06\u201308/05",
+                    "quantity": 1.0,
+                    "price_unit": 99.0,
+                    "price_subtotal": 99.0,
+                },
+                {
+                    "name": "SL-BILL-1: overage 17.0 GB beyond 1,000 GB, 06/20\u201307/05",
+                    "quantity": 17.0,
+                    "price_unit": 2.5,
+                    "price_subtotal": 42.5,
+                },
+            ],
+        )
+        self.assertAlmostEqual(second.amount_untaxed, 141.5)
+
+    def test_invoicing_twice_bills_once(self):
+        line = self._line("SL-BILL-2")
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            contract = line.billing_contract_id
+            self._invoice()
+            self._invoice()
+            contract.flush_recordset()
+            self.assertEqual(len(self._invoices(contract)), 1)
+        with freeze_time("2026-07-06"):
+            self._invoice()
+            self._invoice()
+        # 20 June - 5 July and 6 July - 5 August: two invoices, 52.80 + 99.00 = 151.80.
+        invoices = self._invoices(contract)
+        self.assertEqual(len(invoices), 2)
+        self.assertAlmostEqual(sum(invoices.mapped("amount_untaxed")), 151.8)
+
+    def test_no_overage_line_without_overage(self):
+        line = self._line("SL-BILL-3")
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            self._invoice()
+        # 990 GB priority (10 GB opt-in) stays within the 1,000 GB limit: min(10, -10) → none.
+        self._usage(line, date(2026, 7, 1), 990.0, opt_in=10.0)
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        last = self._invoices(line.billing_contract_id)[-1]
+        self.assertEqual(len(last.invoice_line_ids), 1)
+        self.assertAlmostEqual(last.amount_untaxed, 99.0)
+
+    def test_billing_day_31_and_last_period_prorated_on_cancel(self):
+        # Billing day 31, from 10 February 2026: the cycle 31 January - 27 February has 28
+        # days, 18 are billed: 70 × 18 / 28 = 45.00.
+        plan = self._create_plan("Residential", 70.0)
+        line = self._line("SL-BILL-4", plan=plan, billing_day=31, date_start=date(2026, 2, 10))
+        with freeze_time("2026-02-10"):
+            line.action_start_billing()
+            self._invoice()
+        contract = line.billing_contract_id
+        self.assertAlmostEqual(self._invoices(contract).amount_untaxed, 45.0)
+        self.assertEqual(line.contract_line_id.recurring_next_date, date(2026, 2, 28))
+        # Cancelled to end on 14 March: the last period 28 February - 14 March is 15 days of
+        # the 31-day cycle 28 February - 30 March: 70 × 15 / 31 = 33.870... → 33.87.
+        with freeze_time("2026-02-20"):
+            line.date_end = date(2026, 3, 14)
+            line.with_user(self.sales_user).action_cancel()
+        self.assertEqual(line.contract_line_id.date_end, date(2026, 3, 14))
+        with freeze_time("2026-02-28"):
+            self._invoice()
+        last = self._invoices(contract)[-1]
+        self.assertEqual(last.invoice_line_ids.name, "SL-BILL-4: Residential, 02/28\u201303/14")
+        self.assertAlmostEqual(last.amount_untaxed, 33.87)
+        # Nothing after the end date.
+        with freeze_time("2026-03-31"):
+            self._invoice()
+        self.assertEqual(len(self._invoices(contract)), 2)
+
+    def test_cancel_after_a_period_invoiced_in_advance(self):
+        line = self._line("SL-BILL-5")
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            self._invoice()
+        # The period up to 5 July is invoiced: cancelling on 30 June ends billing on 5 July.
+        with freeze_time("2026-06-30"):
+            line.action_cancel()
+        self.assertEqual(line.date_end, date(2026, 6, 30))
+        self.assertEqual(line.contract_line_id.date_end, date(2026, 7, 5))
+        self.assertIn("invoiced in advance", line.message_ids[0].body)
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        self.assertEqual(len(self._invoices(line.billing_contract_id)), 1)
+
+    def test_suspended_line_is_still_billed(self):
+        # Starlink keeps billing the reseller for a suspended line, so the client is too.
+        line = self._line("SL-BILL-6")
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            self._invoice()
+            line.action_suspend()
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        self.assertEqual(len(self._invoices(line.billing_contract_id)), 2)
+
+    def test_one_contract_per_client_and_company(self):
+        line = self._line("SL-BILL-7")
+        other = self._line("SL-BILL-8")
+        (line | other).action_start_billing()
+        self.assertEqual(line.billing_contract_id, other.billing_contract_id)
+        self.assertEqual(len(line.billing_contract_id.contract_line_ids), 2)
+
+    # ------------------------------------------------------------------ failures
+
+    def test_failing_contract_does_not_stop_another(self):
+        plan_b = self._create_plan("Plan B", 50.0)
+        good = self._line("SL-BILL-9")
+        bad = self._line("SL-BILL-10", client=self.other_client, plan=plan_b)
+        with freeze_time("2026-06-20"):
+            (good | bad).action_start_billing()
+            # The plan loses its price after billing started: its contract fails, alone.
+            plan_b.list_price = 0.0
+            with self.assertLogs(CONTRACT_LOGGER, "WARNING") as logs:
+                self._invoice()
+        self.assertIn("no sale price", logs.output[0])
+        self.assertEqual(len(self._invoices(good.billing_contract_id)), 1)
+        bad_contract = bad.billing_contract_id
+        self.assertFalse(self._invoices(bad_contract))
+        self.assertIn("Plan B", bad_contract.starlink_billing_error)
+        self.assertIn("no sale price", bad_contract.starlink_billing_error)
+        self.assertIn("no sale price", bad.message_ids[0].body)
+        self.assertFalse(bad.contract_line_id.last_date_invoiced)
+        failed = self.Contract.search([("starlink_billing_error", "!=", False)])
+        self.assertEqual(failed, bad_contract)
+        # Given its price back, the next run bills it (60 × 16 / 30 = 32.00 for 20 June -
+        # 5 July) and clears the error.
+        plan_b.list_price = 60.0
+        with freeze_time("2026-06-21"):
+            self._invoice()
+        self.assertAlmostEqual(self._invoices(bad_contract).amount_untaxed, 32.0)
+        self.assertFalse(bad_contract.starlink_billing_error)
+
+    def test_bad_input_changes_nothing(self):
+        free = self._create_plan("Free Plan", 0.0)
+        nowhere = self.env["res.partner"].create({"name": "No Address", "is_company": True})
+        cases = [
+            (self._line("SL-BAD-1", plan=free), "has no sale price"),
+            (self._line("SL-BAD-2", client=nowhere), "has no invoice address"),
+            (self._line("SL-BAD-3", state="draft"), "is not active"),
+            (self._line("SL-BAD-4", date_start=False), "has no start date"),
+        ]
+        contracts = self.Contract.search_count([])
+        for line, reason in cases:
+            with self.subTest(line=line.service_line_number), self.assertRaises(UserError) as err:
+                line.action_start_billing()
+            self.assertIn(reason, str(err.exception))
+            self.assertFalse(line.contract_line_id)
+        self.assertEqual(self.Contract.search_count([]), contracts)
+        # A line billed already is not billed twice.
+        line = self._line("SL-BAD-5")
+        line.action_start_billing()
+        with self.assertRaises(UserError):
+            line.action_start_billing()
+        self.assertEqual(len(line.billing_contract_id.contract_line_ids), 1)
+
+    # ------------------------------------------------------------------ roles
+
+    def test_roles(self):
+        line = self._line("SL-BILL-11")
+        with self.assertRaises(AccessError):
+            line.with_user(self.viewer).action_start_billing()
+        self.assertFalse(line.contract_line_id)
+        line.with_user(self.sales_user).action_start_billing()
+        self.assertTrue(line.contract_line_id)
