@@ -4,6 +4,7 @@ from . import res_partner
 from . import starlink_account
 from . import starlink_alert_rule
 from . import starlink_alert
+from . import starlink_api_request
 from . import starlink_service_line
 from . import starlink_sync_status
 from . import starlink_telemetry_hourly

@@ -62,6 +62,10 @@ class StarlinkServiceLine(models.Model):
     )
     alert_ids = fields.One2many("starlink.alert", "service_line_id", string="Alerts")
     open_alert_count = fields.Integer(compute="_compute_open_alert_count")
+    api_request_ids = fields.One2many(
+        "starlink.api.request", "service_line_id", string="Starlink Requests"
+    )
+    api_request_count = fields.Integer(compute="_compute_api_request_count")
 
     @api.model
     def _starlink_sync(self, account, lines, addresses):
@@ -396,4 +400,22 @@ class StarlinkServiceLine(models.Model):
         )
         action["domain"] = [("service_line_id", "=", self.id)]
         action["context"] = {"search_default_open": 1}
+        return action
+
+    def _compute_api_request_count(self):
+        counts = dict(
+            self.env["starlink.api.request"]._read_group(
+                [("service_line_id", "in", self.ids)], ["service_line_id"], ["__count"]
+            )
+        )
+        for line in self:
+            line.api_request_count = counts.get(line, 0)
+
+    def action_view_api_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "starlink_telemetry.starlink_api_request_action"
+        )
+        action["domain"] = [("service_line_id", "=", self.id)]
+        action["context"] = {}
         return action

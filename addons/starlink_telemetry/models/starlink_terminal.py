@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..lib.svg_chart import line_chart
 from .sync_utils import changed_values
@@ -201,6 +202,31 @@ class StarlinkTerminal(models.Model):
         )
         action["domain"] = [("terminal_id", "=", self.id)]
         return action
+
+    def action_reboot_terminal(self):
+        """Reboot the terminal through Starlink (Technicians); the result in the chatter."""
+        self.ensure_one()
+        Request = self.env["starlink.api.request"]
+        Request._check_kind_access("reboot_terminal")
+        request = Request._create_request(
+            "reboot_terminal", self.account_id, self.user_terminal_id, terminal_id=self.id
+        )
+        return request.action_send()
+
+    def action_reboot_router(self):
+        """Reboot the terminal's routers through Starlink (Technicians)."""
+        self.ensure_one()
+        Request = self.env["starlink.api.request"]
+        Request._check_kind_access("reboot_router")
+        routers = [r.strip() for r in (self.router_ids or "").split(",") if r.strip()]
+        if not routers:
+            raise UserError(_("%s has no known router.", self.display_name))
+        requests = Request.browse()
+        for router in routers:
+            requests |= Request._create_request(
+                "reboot_router", self.account_id, router, terminal_id=self.id
+            )
+        return requests.action_send()
 
     # ------------------------------------------------------------------ Starlink sync
 
