@@ -9,6 +9,7 @@ request ``unknown``: it is never sent again before Starlink has been re-read
 
 import json
 import logging
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -42,6 +43,10 @@ KIND_GROUPS = {
     "reboot_router": "starlink_base.starlink_base_group_technician",
 }
 TOP_UP_GB = 50.0  # data per Starlink top-up block
+# A request still "sending" after this long was cut off (a crash, a killed worker): it may be
+# checked at Starlink like an unknown one.
+STALE_SENDING = timedelta(minutes=10)
+ADMIN_GROUP = "starlink_base.starlink_base_group_admin"
 
 
 class StarlinkApiRequest(models.Model):
@@ -157,19 +162,35 @@ class StarlinkApiRequest(models.Model):
         return self._outcome_notification()
 
     def action_check_starlink(self):
-        """Re-read Starlink for ``unknown`` requests: confirmed if applied, else sendable."""
+        """Re-read Starlink for ``unknown`` requests (and ``sending`` ones cut off by a
+        crash): confirmed if applied, else sendable."""
         for request in self:
             request._check_kind_access(request.kind)
-            if request.state != "unknown":
-                raise UserError(_("Only requests in state Unknown are checked at Starlink."))
+            if not request._is_checkable():
+                raise UserError(
+                    _("Only unknown requests, or requests cut off while sending, are checked.")
+                )
             request.sudo()._check_at_starlink()
         return self._outcome_notification()
+
+    def action_mark_confirmed(self):
+        """Organization Admins settle by hand what they verified at Starlink: applied."""
+        self._settle_by_hand(
+            "confirmed", _("Marked applied at Starlink by %s.", self.env.user.name)
+        )
+
+    def action_mark_not_applied(self):
+        """Organization Admins settle by hand what they verified at Starlink: not applied,
+        so that it may be sent again."""
+        self._settle_by_hand(
+            "to_send", _("Marked not applied at Starlink by %s.", self.env.user.name)
+        )
 
     def action_retry(self):
         """Send again: an ``unknown`` request only once Starlink shows it was not applied."""
         for request in self:
             request._check_kind_access(request.kind)
-            if request.state not in ("unknown", "failed"):
+            if request.state != "failed" and not request._is_checkable():
                 raise UserError(_("Only failed or unknown requests can be sent again."))
             request = request.sudo()
             if request.state == "failed":
@@ -239,8 +260,15 @@ class StarlinkApiRequest(models.Model):
     def _read_before_sending(self, client):
         """What a later check compares with (None: nothing to read for this kind)."""
         if self.kind == "top_up":
-            return {"topUps": self._line_top_ups(client)}
+            return self._line_top_ups(client)
         return None
+
+    def _is_checkable(self):
+        if self.state == "unknown":
+            return True
+        return self.state == "sending" and (
+            not self.date_sent or self.date_sent < fields.Datetime.now() - STALE_SENDING
+        )
 
     # ------------------------------------------------------------------ checking
 
@@ -268,9 +296,20 @@ class StarlinkApiRequest(models.Model):
         """True when Starlink shows the request applied, False otherwise."""
         payload = self._payload()
         if self.kind == "top_up":
-            before = json.loads(self.before_snapshot or "{}").get("topUps") or []
-            matching = [b for b in self._line_top_ups(client) if b == payload]
-            return len(matching) > len([b for b in before if b == payload])
+            before = json.loads(self.before_snapshot or "{}")
+            now = self._line_top_ups(client)
+            if before.get("cycleStart") != now["cycleStart"]:
+                # The line's top-ups are listed per cycle: once the cycle changed, this
+                # reading cannot tell. Someone checks Starlink's invoices and settles it.
+                raise UserError(
+                    _(
+                        "The billing cycle of %s changed since the top-up was sent: check "
+                        "Starlink's top-up invoices, then mark the request applied or not.",
+                        self.target,
+                    )
+                )
+            matching = [b for b in now["topUps"] if b == payload]
+            return len(matching) > len([b for b in before.get("topUps") or [] if b == payload])
         if self.kind == "plan_change":
             line = client.get_service_line(self.target)
             wanted = payload["productReferenceId"]
@@ -280,10 +319,18 @@ class StarlinkApiRequest(models.Model):
         return False
 
     def _line_top_ups(self, client):
-        """The line's one-time top-ups of the current cycle: ``[{productId, count}]``."""
+        """The line's one-time top-ups of the current cycle and the cycle's start:
+        ``{"topUps": [{productId, count}], "cycleStart": ...}``."""
         line = client.get_service_line(self.target)
-        blocks = (line.get("dataBlocks") or {}).get("topUpBlocksOneTimePurchase") or []
-        return [{"productId": b.get("productId"), "count": b.get("count")} for b in blocks]
+        blocks = line.get("dataBlocks") or {}
+        cycle = (blocks.get("recurringBlocksCurrentBillingCycle") or [{}])[0]
+        return {
+            "topUps": [
+                {"productId": b.get("productId"), "count": b.get("count")}
+                for b in blocks.get("topUpBlocksOneTimePurchase") or []
+            ],
+            "cycleStart": cycle.get("startDate"),
+        }
 
     # ------------------------------------------------------------------ outcome
 
@@ -338,6 +385,20 @@ class StarlinkApiRequest(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _settle_by_hand(self, state, note):
+        if not self.env.su and not self.env.user.has_group(ADMIN_GROUP):
+            raise AccessError(_("Only Organization Admins settle a Starlink request by hand."))
+        for request in self:
+            if not request._is_checkable():
+                raise UserError(_("%s is not waiting for a check.", request.display_name))
+            request = request.sudo()
+            if state == "confirmed":
+                request._settle("confirmed", note=note)
+            else:
+                request.write({"state": "to_send", "error": False})
+                request.message_post(body=note)
+                request._commit()
 
     # ------------------------------------------------------------------ helpers
 

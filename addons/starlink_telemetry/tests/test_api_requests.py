@@ -4,9 +4,12 @@ The simulator is the judge: ``GET /_sim/operations`` lists every top-up it charg
 plan change and every reboot it received.
 """
 
+import json
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -42,7 +45,7 @@ class TestApiRequests(CronTestMixin, StarlinkSimulatorCase):
                 company_id=cls.company.id,
                 company_ids=[cls.company.id],
             )
-            for role in ("viewer", "technician", "sales")
+            for role in ("viewer", "technician", "sales", "admin")
         }
 
     def setUp(self):
@@ -203,6 +206,60 @@ class TestApiRequests(CronTestMixin, StarlinkSimulatorCase):
         # A failed request blocks nothing.
         self.assertEqual(self.top_up().state, "confirmed")
         self.assertEqual(len(self.charges()), 1)
+
+    def test_request_cut_off_while_sending_is_checked_not_resent(self):
+        sales = self.users["sales"]
+        payload = {"productId": "SL-LP-50GB-TOPUP", "count": 1}
+        request = self.Request.with_user(sales)._create_request(
+            "top_up", self.account, self.line.service_line_number, payload,
+            service_line_id=self.line.id,
+        )  # fmt: skip
+        client = request._starlink_client()
+        request.sudo().write(
+            {"state": "sending", "date_sent": fields.Datetime.now(),
+             "before_snapshot": json.dumps(request._line_top_ups(client))}
+        )  # fmt: skip
+        # The call went out, then the worker died before storing the answer.
+        client.top_up_data(self.line.service_line_number, "SL-LP-50GB-TOPUP", 1)
+        with self.assertRaises(UserError):
+            request.with_user(sales).action_check_starlink()  # maybe still on its way
+        with self.assertRaises(UserError):
+            self.top_up()
+        request.sudo().date_sent = fields.Datetime.now() - timedelta(minutes=11)
+        request.with_user(sales).action_check_starlink()
+        self.assertEqual(request.state, "confirmed")
+        self.assertEqual(len(self.charges()), 1)
+
+    @mute_logger(REQUEST_LOGGER, CLIENT_LOGGER)
+    def test_new_cycle_since_sending_is_settled_by_an_admin(self):
+        def lost(request, client):
+            raise StarlinkTimeoutError("read timeout", possibly_applied=True)
+
+        with patch.object(type(self.Request), "_call_starlink", lost):
+            request = self.top_up()
+        snapshot = dict(json.loads(request.before_snapshot), cycleStart="2000-01-01T00:00:00Z")
+        request.sudo().before_snapshot = json.dumps(snapshot)
+        with self.assertRaisesRegex(UserError, "billing cycle"):
+            request.with_user(self.users["sales"]).action_check_starlink()
+        self.assertEqual(request.state, "unknown")
+        with self.assertRaises(AccessError):
+            request.with_user(self.users["sales"]).action_mark_not_applied()
+        request.with_user(self.users["admin"]).action_mark_not_applied()
+        self.assertEqual(request.state, "to_send")
+        request.with_user(self.users["sales"]).action_send()
+        self.assertEqual(request.state, "confirmed")
+        self.assertEqual(len(self.charges()), 1)
+
+    def test_other_company_does_not_see_requests(self):
+        self.top_up()
+        other = self.env["res.company"].create({"name": "Other Reseller"})
+        outsider = new_test_user(
+            self.env, "api_request_outsider", groups="starlink_base.starlink_base_group_admin",
+            company_id=other.id, company_ids=[other.id],
+        )  # fmt: skip
+        Request = self.Request.with_user(outsider).with_context(allowed_company_ids=[other.id])
+        self.assertFalse(Request.search([]))
+        self.assertEqual(self.Request.with_user(self.users["viewer"]).search_count([]), 1)
 
     def test_technician_cannot_top_up(self):
         with self.assertRaises(AccessError):
