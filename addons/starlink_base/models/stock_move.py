@@ -23,10 +23,14 @@ class StockMove(models.Model):
     # ------------------------------------------------------------------ receipts
 
     def _starlink_receive_kits(self):
-        """Create the terminals of kit serials received into stock (once per serial)."""
+        """Create the terminals of kit serials received into stock (once per serial).
+
+        Kits come in by an incoming transfer (a receipt, a client's return) or are found at an
+        inventory count (e.g. the kits on the shelf when the reseller starts with Odoo).
+        """
         receipts = self.filtered(
-            lambda move: move.picking_code == "incoming"
-            and move.location_dest_id.usage == "internal"
+            lambda move: move.location_dest_id.usage == "internal"
+            and (move.picking_code == "incoming" or move.location_id.usage == "inventory")
         )
         terminals = self.env["starlink.terminal"]
         for move in receipts:

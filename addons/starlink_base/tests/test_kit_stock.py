@@ -60,6 +60,21 @@ class TestStarlinkKitStock(StarlinkSaleCase):
         self._move(["KSN-015"], self.stock_location, self.supplier_location)
         self.assertEqual(self._terminal("KSN-015").inventory_state, "returned")
 
+    def test_kit_found_at_a_count_gets_its_terminal(self):
+        lot = self.env["stock.lot"].create({"name": "KSN-040", "product_id": self.kit.id})
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": self.kit.id,
+                "location_id": self.stock_location.id,
+                "lot_id": lot.id,
+                "inventory_quantity": 1,
+            }
+        ).action_apply_inventory()
+        terminal = self._terminal("KSN-040")
+        self.assertEqual(terminal.user_terminal_id, "NEW-KSN-040")
+        self.assertEqual(terminal.company_id, self.company)
+        self.assertEqual(terminal.inventory_state, "in_stock")
+
     def test_terminal_known_by_serial_gets_the_lot(self):
         known = self.env["starlink.terminal"].create(
             {
