@@ -153,6 +153,22 @@ class TestApiRequests(CronTestMixin, StarlinkSimulatorCase):
         self.top_up()
         self.assertEqual(len(self.charges()), 2)
 
+    @mute_logger("odoo.sql_db")
+    def test_database_refuses_a_second_pending_request(self):
+        """Two clicks in two transactions: the second insert fails at the unique index even
+        when neither transaction saw the other's request."""
+        payload = {"productId": "SL-LP-50GB-TOPUP", "count": 1}
+        Request = self.Request.with_user(self.users["sales"])
+        number = self.line.service_line_number
+        Request._create_request("top_up", self.account, number, payload)
+        with (
+            patch.object(type(self.Request), "_check_not_pending", lambda *args: None),
+            self.assertRaisesRegex(UserError, "not sent twice"),
+        ):
+            Request._create_request("top_up", self.account, number, payload)
+        self.assertEqual(len(self.requests("top_up")), 1)
+        self.assertEqual(self.charges(), [])
+
     @mute_logger(REQUEST_LOGGER, CLIENT_LOGGER)
     def test_lost_answer_is_unknown_then_confirmed_by_a_check(self):
         self.simulator.faults(slow_answer=1, slow_seconds=3, path=self.top_up_path)
