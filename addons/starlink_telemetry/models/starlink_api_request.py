@@ -206,7 +206,12 @@ class StarlinkApiRequest(models.Model):
     # ------------------------------------------------------------------ sending
 
     def _send(self):
-        """Make the call: the request is committed in ``sending`` before it leaves."""
+        """Make the call: the request is committed in ``sending`` before it leaves.
+
+        Two workers sending the same request: the second one's write of ``sending``
+        fails on the first one's committed update (REPEATABLE READ, the request is
+        retried by Odoo and then refused: no longer ``to_send``), so one call leaves.
+        """
         self.ensure_one()
         client = self._starlink_client()
         try:
