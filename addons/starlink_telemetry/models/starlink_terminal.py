@@ -3,6 +3,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
+from odoo.addons.starlink_base.models.starlink_service_line import PLACEHOLDER_PREFIX
 from odoo.exceptions import UserError
 
 from ..lib.svg_chart import line_chart
@@ -246,6 +247,7 @@ class StarlinkTerminal(models.Model):
             line.service_line_number: line.id
             for line in self.env["starlink.service.line"].search([("account_id", "=", account.id)])
         }
+        placeholders = self._starlink_placeholders(account)
         seen, errors = set(), []
         for payload in terminals:
             terminal_id = payload.get("userTerminalId") if isinstance(payload, dict) else None
@@ -263,8 +265,15 @@ class StarlinkTerminal(models.Model):
             }
             try:
                 with self.env.cr.savepoint():
-                    terminal = existing.get(terminal_id)
-                    if terminal:
+                    terminal = existing.get(terminal_id) or placeholders.pop(
+                        values["kit_serial"], None
+                    )
+                    if terminal and terminal.user_terminal_id != terminal_id:
+                        # A kit received in Odoo, now seen at Starlink: it takes its real id.
+                        terminal.write(
+                            dict(values, user_terminal_id=terminal_id, account_id=account.id)
+                        )
+                    elif terminal:
                         changed = changed_values(terminal, values)
                         if changed:
                             terminal.write(changed)
@@ -290,6 +299,19 @@ class StarlinkTerminal(models.Model):
         self.browse(gone).write({"active": False})
         self.browse(existing[tid].id for tid in seen if tid in existing)._starlink_link_lot()
         return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
+
+    @api.model
+    def _starlink_placeholders(self, account):
+        """Kits received in Odoo and not yet known at Starlink (``NEW-<serial>`` ids) of the
+        account's company, by kit serial: the sync adopts them instead of creating twins."""
+        terminals = self.with_context(active_test=False).search(
+            [
+                ("user_terminal_id", "=like", f"{PLACEHOLDER_PREFIX}%"),
+                ("kit_serial", "!=", False),
+                ("company_id", "=", account.company_id.id),
+            ]
+        )
+        return {terminal.kit_serial: terminal for terminal in terminals}
 
     def _starlink_link_lot(self):
         """Link terminals to the Inventory serials of their kits, in one search."""

@@ -102,3 +102,22 @@ class TestSyncInventory(StarlinkSimulatorCase):
         action = self.account.action_test_connection()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn(self.sim_config["account_name"], action["params"]["message"])
+
+    def test_kit_received_in_odoo_takes_its_starlink_id(self):
+        """A kit received into stock before Starlink knew it (``NEW-<serial>``) is the same
+        terminal once the sync sees its serial: adopted, never created twice."""
+        with self.account._starlink_client() as api:
+            seen = next(iter(api.iter_user_terminals()))
+        kit = seen["kitSerialNumber"]
+        received = self.env["starlink.terminal"].create(
+            {"user_terminal_id": f"NEW-{kit}", "kit_serial": kit, "company_id": self.company.id}
+        )
+        self.account._sync_inventory()
+        self.assertEqual(self.status("terminals").state, "ok", self.status("terminals").message)
+        twins = self.env["starlink.terminal"].with_context(active_test=False).search(
+            [("kit_serial", "=", kit)]
+        )
+        self.assertEqual(twins, received)
+        self.assertEqual(received.user_terminal_id, seen["userTerminalId"])
+        self.assertEqual(received.account_id, self.account)
+        self.assertTrue(received.service_line_id)
