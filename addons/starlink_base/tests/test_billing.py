@@ -261,8 +261,19 @@ class TestBilling(TransactionCase):
         self.assertIn("no sale price", bad_contract.starlink_billing_error)
         self.assertIn("no sale price", bad.message_ids[0].body)
         self.assertFalse(bad.contract_line_id.last_date_invoiced)
-        failed = self.Contract.search([("starlink_billing_error", "!=", False)])
+        # Accountants find it: the failed contracts, reachable from the service line.
+        accountant = new_test_user(
+            self.env,
+            login="billing_accountant",
+            groups="account.group_account_invoice,starlink_base.starlink_base_group_viewer",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        failed = self.Contract.with_user(accountant).search(
+            [("starlink_billing_error", "!=", False)]
+        )
         self.assertEqual(failed, bad_contract)
+        self.assertEqual(bad.with_user(accountant).billing_contract_id, bad_contract)
         # Given its price back, the next run bills it (60 × 16 / 30 = 32.00 for 20 June -
         # 5 July) and clears the error.
         plan_b.list_price = 60.0
@@ -298,8 +309,16 @@ class TestBilling(TransactionCase):
 
     def test_roles(self):
         line = self._line("SL-BILL-11")
-        with self.assertRaises(AccessError):
-            line.with_user(self.viewer).action_start_billing()
+        technician = new_test_user(
+            self.env,
+            login="billing_technician",
+            groups="starlink_base.starlink_base_group_technician",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        for user in (self.viewer, technician):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                line.with_user(user).action_start_billing()
         self.assertFalse(line.contract_line_id)
         line.with_user(self.sales_user).action_start_billing()
         self.assertTrue(line.contract_line_id)
