@@ -241,6 +241,31 @@ class TestBilling(TransactionCase):
         self.assertEqual(line.billing_contract_id, other.billing_contract_id)
         self.assertEqual(len(line.billing_contract_id.contract_line_ids), 2)
 
+    def test_lines_of_one_client_keep_their_own_cycles(self):
+        day_6 = self._line("SL-BILL-12")
+        day_20 = self._line("SL-BILL-13", billing_day=20)
+        with freeze_time("2026-06-20"):
+            (day_6 | day_20).action_start_billing()
+            self._invoice()
+        contract = day_6.billing_contract_id
+        first = self._invoices(contract)
+        # One invoice for both: 20 June - 5 July prorated (99 × 16 / 30 = 52.80) and the full
+        # cycle 20 June - 19 July of the line billed on the 20th (99.00): 151.80.
+        self.assertEqual(len(first), 1)
+        self.assertAlmostEqual(first.amount_untaxed, 151.8)
+        self.assertEqual(contract.recurring_next_date, date(2026, 7, 6))
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        with freeze_time("2026-07-20"):
+            self._invoice()
+        second, third = self._invoices(contract) - first
+        self.assertEqual(
+            second.invoice_line_ids.name, "SL-BILL-12: Local Priority 1 TB, 07/06\u201308/05"
+        )
+        self.assertEqual(
+            third.invoice_line_ids.name, "SL-BILL-13: Local Priority 1 TB, 07/20\u201308/19"
+        )
+
     # ------------------------------------------------------------------ failures
 
     def test_failing_contract_does_not_stop_another(self):
