@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -83,9 +84,10 @@ class ContractContract(models.Model):
             if contract_date_ref:
                 due = contract._get_lines_to_invoice(contract_date_ref)
                 for line in due.filtered("starlink_service_line_id"):
-                    values = line._prepare_starlink_overage_line_values()
-                    if values:
-                        overage[line.id] = values
+                    until = line.next_period_date_start - timedelta(days=1)
+                    overage[line.id] = line._prepare_starlink_overage_lines_values(until)
+                    if until >= line.date_start:
+                        line.starlink_overage_date = until
             values_list = super(ContractContract, contract)._prepare_recurring_invoices_values(
                 date_ref
             )
@@ -94,8 +96,7 @@ class ContractContract(models.Model):
                 for command in invoice_values["invoice_line_ids"]:
                     commands.append(command)
                     line_id = command[2].get("contract_line_id")
-                    if line_id in overage:
-                        commands.append(Command.create(overage.pop(line_id)))
+                    commands.extend(Command.create(values) for values in overage.get(line_id, []))
                 invoice_values["invoice_line_ids"] = commands
             invoices_values.extend(values_list)
         return invoices_values
@@ -123,14 +124,59 @@ class ContractContract(models.Model):
             for contract in contracts[start : start + INVOICE_BATCH_SIZE]:
                 contract.with_company(contract.company_id)._invoice_in_savepoint(date_ref)
             self._commit_batch()
+        ended = self._get_starlink_final_overage_lines(date_ref)
+        contracts = ended.contract_id
+        for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
+            for contract in contracts[start : start + INVOICE_BATCH_SIZE]:
+                lines = ended.filtered(lambda line, contract=contract: line.contract_id == contract)
+                contract.with_company(contract.company_id)._invoice_in_savepoint(date_ref, lines)
+            self._commit_batch()
         return True
 
-    def _invoice_in_savepoint(self, date_ref):
-        """Invoice this contract for ``date_ref``; a failure is recorded, never raised."""
+    @api.model
+    def _get_starlink_final_overage_lines(self, date_ref):
+        """Starlink contract lines whose last period is invoiced, ended before ``date_ref``,
+        with the overage of their last days not billed yet."""
+        lines = self.env["contract.line"].search(
+            [
+                ("starlink_service_line_id", "!=", False),
+                ("contract_id.is_starlink_contract", "=", True),
+                ("date_end", "<", date_ref),
+                ("recurring_next_date", "=", False),
+            ]
+        )
+        return lines.filtered(
+            lambda line: line.last_date_invoiced == line.date_end
+            and (not line.starlink_overage_date or line.starlink_overage_date < line.date_end)
+        )
+
+    def _invoice_final_overage(self, lines, date_ref):
+        """One invoice of the overage of ended ``lines`` up to their end dates (none when they
+        had no overage); their overage is marked billed either way."""
+        self.ensure_one()
+        values_list = []
+        for line in lines:
+            values_list += line._prepare_starlink_overage_lines_values(line.date_end)
+            line.starlink_overage_date = line.date_end
+        if not values_list:
+            return self.env["account.move"]
+        invoice_values = self._prepare_invoice(date_ref)
+        invoice_values["invoice_line_ids"] = [Command.create(values) for values in values_list]
+        moves = self.env["account.move"].create(invoice_values)
+        self._add_contract_origin(moves)
+        self._invoice_followers(moves)
+        return moves
+
+    def _invoice_in_savepoint(self, date_ref, final_lines=None):
+        """Invoice this contract for ``date_ref`` (or the final overage of ``final_lines``);
+        a failure is recorded, never raised."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
-                self._recurring_create_invoice(date_ref)
+                if final_lines:
+                    self._invoice_final_overage(final_lines, date_ref)
+                else:
+                    self._recurring_create_invoice(date_ref)
                 if self.starlink_billing_error:
                     self.starlink_billing_error = False
         except Exception as error:  # noqa: BLE001 - one bad contract never stops the others
@@ -142,11 +188,11 @@ class ContractContract(models.Model):
             )
             try:
                 with self.env.cr.savepoint():
-                    self._invoicing_failed(date_ref, error)
+                    self._invoicing_failed(date_ref, error, final_lines)
             except Exception:  # noqa: BLE001 - recording a failure must not stop the run
                 _logger.exception("could not record the invoicing failure of %s", self.id)
 
-    def _invoicing_failed(self, date_ref, error):
+    def _invoicing_failed(self, date_ref, error, final_lines=None):
         """Show a failed invoicing to accountants (on the contract) and to sales (a note on
         each service line due)."""
         self.ensure_one()
@@ -154,7 +200,7 @@ class ContractContract(models.Model):
         self.starlink_billing_error = text
         body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Invoicing failed:"), text)
         self.message_post(body=body)
-        due = self._get_lines_to_invoice(date_ref)
+        due = final_lines or self._get_lines_to_invoice(date_ref)
         for service_line in due.starlink_service_line_id:
             service_line.message_post(body=body)
 

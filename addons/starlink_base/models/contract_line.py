@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -6,9 +8,9 @@ from ..lib.billing import (
     overage_quantity,
     period_end,
     period_label,
-    previous_cycle,
     prorated_price,
 )
+from ..lib.billing_cycle import cycle_bounds
 
 
 class ContractLine(models.Model):
@@ -30,6 +32,12 @@ class ContractLine(models.Model):
         ondelete="restrict",
         copy=False,
         help="The Starlink service line this contract line bills.",
+    )
+    starlink_overage_date = fields.Date(
+        string="Overage Billed To",
+        readonly=True,
+        copy=False,
+        help="Last day whose overage is invoiced (the overage is billed in arrears).",
     )
 
     # ------------------------------------------------------------------ computes
@@ -63,20 +71,36 @@ class ContractLine(models.Model):
         )
         return values
 
-    def _prepare_starlink_overage_line_values(self):
-        """Invoice line values of the overage billed with the next period, or ``{}``.
+    def _prepare_starlink_overage_lines_values(self, until):
+        """Invoice line values of the overage of the days up to ``until`` not billed yet (in
+        arrears): one line per billing cycle with overage, none for a cycle without.
 
-        The overage is the one of the cycle before the period (in arrears), from the daily
-        usage by the plan's limit basis, at the plan's overage price per GB. The first period
-        bills none (there was no earlier cycle), nor does a cycle without overage.
+        The days already billed end on ``starlink_overage_date`` (the caller moves it to
+        ``until``); before the first period nothing is due.
         """
+        self.ensure_one()
+        billing_day = self.starlink_service_line_id.billing_day
+        if self.starlink_overage_date:
+            first = self.starlink_overage_date + timedelta(days=1)
+        else:
+            first = self.date_start
+        values_list = []
+        while first and first <= until:
+            last = min(cycle_bounds(billing_day, first)[1], until)
+            values = self._prepare_starlink_overage_line_values(first, last)
+            if values:
+                values_list.append(values)
+            first = last + timedelta(days=1)
+        return values_list
+
+    def _prepare_starlink_overage_line_values(self, first, last):
+        """Invoice line values of the overage of ``first``-``last`` (within one cycle), or
+        ``{}``: from the daily usage by the plan's limit basis, at the plan's overage price."""
         self.ensure_one()
         service_line = self.starlink_service_line_id
         plan = service_line.product_id
-        if not self.last_date_invoiced or not plan.starlink_data_limit_gb:
+        if not plan.starlink_data_limit_gb:
             return {}
-        first, last = previous_cycle(service_line.billing_day, self.next_period_date_start)
-        first = max(first, self.date_start)  # a first, partial cycle: from the line's start
         sums = self.env["starlink.usage.daily"]._read_group(
             [
                 ("service_line_id", "=", service_line.id),

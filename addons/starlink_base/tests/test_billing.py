@@ -150,6 +150,7 @@ class TestBilling(TransactionCase):
             ],
         )
         self.assertAlmostEqual(second.amount_untaxed, 141.5)
+        self.assertEqual(line.contract_line_id.starlink_overage_date, date(2026, 7, 5))
 
     def test_invoicing_twice_bills_once(self):
         line = self._line("SL-BILL-2")
@@ -203,10 +204,32 @@ class TestBilling(TransactionCase):
         last = self._invoices(contract)[-1]
         self.assertEqual(last.invoice_line_ids.name, "SL-BILL-4: Residential, 02/28\u201303/14")
         self.assertAlmostEqual(last.amount_untaxed, 33.87)
-        # Nothing after the end date.
-        with freeze_time("2026-03-31"):
+        # The overage of the last days comes after the end date, alone: 1,010 GB priority on
+        # 1 March, 12 GB opt-in: min(12, 1,010 - 1,000) = 10 GB × 2.50 = 25.00.
+        self._usage(line, date(2026, 3, 1), 1010.0, opt_in=12.0)
+        with freeze_time("2026-03-14"):
             self._invoice()
         self.assertEqual(len(self._invoices(contract)), 2)
+        with freeze_time("2026-03-15"):
+            self._invoice()
+            self._invoice()
+        final = self._invoices(contract)[-1]
+        self.assertRecordValues(
+            final.invoice_line_ids,
+            [
+                {
+                    "name": "SL-BILL-4: overage 10.0 GB beyond 1,000 GB, 02/28\u201303/14",
+                    "quantity": 10.0,
+                    "price_unit": 2.5,
+                    "price_subtotal": 25.0,
+                }
+            ],
+        )
+        self.assertEqual(line.contract_line_id.starlink_overage_date, date(2026, 3, 14))
+        # Nothing more after that.
+        with freeze_time("2026-03-31"):
+            self._invoice()
+        self.assertEqual(len(self._invoices(contract)), 3)
 
     def test_cancel_after_a_period_invoiced_in_advance(self):
         line = self._line("SL-BILL-5")
