@@ -139,16 +139,12 @@ class ContractContract(models.Model):
         with the overage of their last days not billed yet."""
         lines = self.env["contract.line"].search(
             [
-                ("starlink_service_line_id", "!=", False),
-                ("contract_id.is_starlink_contract", "=", True),
+                ("starlink_overage_due", "=", True),
                 ("date_end", "<", date_ref),
                 ("recurring_next_date", "=", False),
             ]
         )
-        return lines.filtered(
-            lambda line: line.last_date_invoiced == line.date_end
-            and (not line.starlink_overage_date or line.starlink_overage_date < line.date_end)
-        )
+        return lines.filtered(lambda line: line.last_date_invoiced == line.date_end)
 
     def _invoice_final_overage(self, lines, date_ref):
         """One invoice of the overage of ended ``lines`` up to their end dates (none when they

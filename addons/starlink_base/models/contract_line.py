@@ -39,8 +39,23 @@ class ContractLine(models.Model):
         copy=False,
         help="Last day whose overage is invoiced (the overage is billed in arrears).",
     )
+    starlink_overage_due = fields.Boolean(
+        compute="_compute_starlink_overage_due",
+        store=True,
+        index=True,
+        help="The line has ended and the overage of its last days is not invoiced yet.",
+    )
 
     # ------------------------------------------------------------------ computes
+
+    @api.depends("starlink_service_line_id", "date_end", "starlink_overage_date")
+    def _compute_starlink_overage_due(self):
+        for line in self:
+            line.starlink_overage_due = bool(
+                line.starlink_service_line_id
+                and line.date_end
+                and (not line.starlink_overage_date or line.starlink_overage_date < line.date_end)
+            )
 
     def _compute_next_period_date_end(self):
         starlink = self.filtered("starlink_service_line_id")
