@@ -26,6 +26,7 @@ terminal's health up to date.
         "views/starlink_api_request_views.xml",
         "wizard/starlink_top_up_wizard_views.xml",
         "wizard/starlink_plan_change_wizard_views.xml",
+        "wizard/starlink_activation_wizard_views.xml",
         "views/starlink_service_line_views.xml",
         "views/starlink_account_views.xml",
         "views/starlink_terminal_views.xml",

@@ -25,6 +25,7 @@ KINDS = [
     ("plan_change", "Plan Change"),
     ("reboot_terminal", "Terminal Reboot"),
     ("reboot_router", "Router Reboot"),
+    ("activation", "Service Line Activation"),
 ]
 STATES = [
     ("to_send", "To Send"),
@@ -41,7 +42,10 @@ KIND_GROUPS = {
     "plan_change": "starlink_base.starlink_base_group_sales",
     "reboot_terminal": "starlink_base.starlink_base_group_technician",
     "reboot_router": "starlink_base.starlink_base_group_technician",
+    "activation": "starlink_base.starlink_base_group_sales",
 }
+# Kinds made of several calls, sent and resumed by their own wizard (not by the actions here).
+WIZARD_KINDS = ("activation",)
 TOP_UP_GB = 50.0  # data per Starlink top-up block
 # A request still "sending" after this long was cut off (a crash, a killed worker): it may be
 # checked at Starlink like an unknown one.
@@ -100,6 +104,12 @@ class StarlinkApiRequest(models.Model):
         readonly=True, help="What the client is charged for it (top-ups), for information."
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
+    progress = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Activation: what each step did at Starlink so far (JSON: address, service line "
+        "number, calls sent). A new run resumes from it and re-reads Starlink first.",
+    )
 
     def init(self):
         # Two transactions cannot both hold a pending request for the same thing: the
@@ -156,6 +166,7 @@ class StarlinkApiRequest(models.Model):
         """Send requests waiting in ``to_send``."""
         for request in self:
             request._check_kind_access(request.kind)
+            request._check_not_wizard_kind()
             if request.state != "to_send":
                 raise UserError(_("%s is not waiting to be sent.", request.display_name))
             request.sudo()._send()
@@ -166,6 +177,7 @@ class StarlinkApiRequest(models.Model):
         crash): confirmed if applied, else sendable."""
         for request in self:
             request._check_kind_access(request.kind)
+            request._check_not_wizard_kind()
             if not request._is_checkable():
                 raise UserError(
                     _("Only unknown requests, or requests cut off while sending, are checked.")
@@ -190,6 +202,7 @@ class StarlinkApiRequest(models.Model):
         """Send again: an ``unknown`` request only once Starlink shows it was not applied."""
         for request in self:
             request._check_kind_access(request.kind)
+            request._check_not_wizard_kind()
             if request.state != "failed" and not request._is_checkable():
                 raise UserError(_("Only failed or unknown requests can be sent again."))
             request = request.sudo()
@@ -417,6 +430,13 @@ class StarlinkApiRequest(models.Model):
             raise AccessError(
                 _("You are not allowed to send this request to Starlink (%s).",
                   dict(KINDS).get(kind, kind))
+            )  # fmt: skip
+
+    def _check_not_wizard_kind(self):
+        if self.kind in WIZARD_KINDS:
+            raise UserError(
+                _("%s is resumed from its service line: run Activate again, it re-reads "
+                  "Starlink first and continues from the last step done.", self.display_name)
             )  # fmt: skip
 
     @api.model

@@ -419,3 +419,41 @@ class StarlinkServiceLine(models.Model):
         action["domain"] = [("service_line_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------ activation
+
+    def _starlink_activated(self, payload, terminals=()):
+        """Take the service line Starlink answered (``ServiceLineResponse``): its number,
+        address, plan, start date and billing day (the start date's day: Starlink bills
+        from the day the first terminal started the service), active when it is; and
+        ``terminals``, ``[(starlink.terminal, UserTerminalResponseV2)]``, their real ids."""
+        self.ensure_one()
+        start = fields.Date.to_date((payload.get("startDate") or "")[:10] or None)
+        values = {
+            "service_line_number": payload["serviceLineNumber"],
+            "address_reference": payload.get("addressReferenceId") or self.address_reference,
+        }
+        plan = self.env["product.product"].search(
+            [("is_starlink_plan", "=", True),
+             ("starlink_product_reference", "=", payload.get("productReferenceId") or False),
+             ("company_id", "in", (False, self.company_id.id))], limit=1,
+        )  # fmt: skip
+        if plan:
+            values["product_id"] = plan.id
+        if start:
+            values.update(date_start=start, billing_day=start.day)
+        if payload.get("active"):
+            values["state"] = "active"
+        self.write(values)
+        for terminal, found in terminals:
+            terminal.write(
+                {
+                    "user_terminal_id": found["userTerminalId"],
+                    "account_id": self.account_id.id,
+                    "service_line_id": self.id,
+                    "dish_serial": found.get("dishSerialNumber") or terminal.dish_serial,
+                    "router_ids": ",".join(
+                        r["routerId"] for r in found.get("routers") or [] if r.get("routerId")
+                    ) or terminal.router_ids,
+                }
+            )

@@ -12,3 +12,4 @@ from . import test_credential_access
 from . import test_token_budget
 from . import test_cron_failures
 from . import test_api_requests
+from . import test_activation
