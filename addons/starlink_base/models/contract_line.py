@@ -33,6 +33,14 @@ class ContractLine(models.Model):
         copy=False,
         help="The Starlink service line this contract line bills.",
     )
+    starlink_upgrade_from_id = fields.Many2one(
+        "product.product",
+        string="Upgraded From",
+        readonly=True,
+        copy=False,
+        help="Set on a line that bills a plan upgrade for the rest of an invoiced period: the "
+        "plan upgraded from (the line's price is the difference, prorated by days).",
+    )
     starlink_overage_date = fields.Date(
         string="Overage Billed To",
         readonly=True,
@@ -48,11 +56,14 @@ class ContractLine(models.Model):
 
     # ------------------------------------------------------------------ computes
 
-    @api.depends("starlink_service_line_id", "date_end", "starlink_overage_date")
+    @api.depends(
+        "starlink_service_line_id", "starlink_upgrade_from_id", "date_end", "starlink_overage_date"
+    )
     def _compute_starlink_overage_due(self):
         for line in self:
             line.starlink_overage_due = bool(
                 line.starlink_service_line_id
+                and not line.starlink_upgrade_from_id
                 and line.date_end
                 and (not line.starlink_overage_date or line.starlink_overage_date < line.date_end)
             )
@@ -77,9 +88,14 @@ class ContractLine(models.Model):
         price = self._starlink_plan_price()
         values = super()._prepare_invoice_line()
         amount = prorated_price(price, service_line.billing_day, first, last)
+        what = self.product_id.name
+        if self.starlink_upgrade_from_id:
+            what = self.env._(
+                "upgrade %(old)s \u2192 %(new)s", old=self.starlink_upgrade_from_id.name, new=what
+            )
         values.update(
             {
-                "name": self._starlink_line_name(service_line.product_id.name, first, last),
+                "name": self._starlink_line_name(what, first, last),
                 "quantity": 1.0,
                 "price_unit": self.currency_id.round(amount) if self.currency_id else amount,
             }
@@ -295,3 +311,65 @@ class ContractLine(models.Model):
                     )
                 )
             contract_line.date_end = end
+
+    @api.model
+    def _starlink_change_plan(self, service_line, new_plan, change_date):
+        """Bill a plan change of ``service_line`` as Starlink does it.
+
+        An upgrade (a dearer plan) applies at once: the rest of the period invoiced in advance
+        (``change_date`` to its end) is billed at the price difference, prorated by days, on
+        the next invoice; later periods at the new plan. A downgrade waits for the next cycle:
+        the period invoiced already stays, later periods are billed at the new plan. The
+        caller changes the service line's plan (at once for an upgrade, at the next cycle for
+        a downgrade, as Starlink does).
+        """
+        main = service_line.contract_line_id.sudo()
+        if not main:
+            raise UserError(self.env._("%s is not billed yet.", service_line.display_name))
+        old_price = main.price_unit
+        pricelist = main.contract_id.pricelist_id
+        new_price = pricelist._get_product_price(new_plan, 1.0) if pricelist else new_plan.lst_price
+        if new_price <= 0:
+            raise UserError(
+                self.env._(
+                    "The plan %(plan)s of %(line)s has no sale price: set its price (or a "
+                    "pricelist rule) before billing it.",
+                    plan=new_plan.display_name,
+                    line=service_line.display_name,
+                )
+            )
+        invoiced_to = main.last_date_invoiced
+        if new_price > old_price and invoiced_to and invoiced_to >= change_date:
+            start, end = cycle_bounds(service_line.billing_day, change_date)
+            if invoiced_to != end:
+                raise UserError(
+                    self.env._(
+                        "%(line)s is invoiced up to %(date)s: an upgrade is billed within the "
+                        "current cycle (%(start)s - %(end)s) only.",
+                        line=service_line.display_name,
+                        date=invoiced_to,
+                        start=start,
+                        end=end,
+                    )
+                )
+            values = self._prepare_starlink_values(service_line, main.contract_id)
+            values.update(
+                {
+                    "product_id": new_plan.id,
+                    "uom_id": new_plan.uom_id.id,
+                    "name": f"{service_line.service_line_number}: {new_plan.name}",
+                    "automatic_price": False,
+                    "specific_price": new_price - old_price,
+                    "starlink_upgrade_from_id": main.product_id.id,
+                    "date_start": change_date,
+                    "date_end": invoiced_to,
+                }
+            )
+            self.sudo().create(values)
+        main.write(
+            {
+                "product_id": new_plan.id,
+                "uom_id": new_plan.uom_id.id,
+                "name": f"{service_line.service_line_number}: {new_plan.name}",
+            }
+        )

@@ -289,6 +289,52 @@ class TestBilling(TransactionCase):
             third.invoice_line_ids.name, "SL-BILL-13: Local Priority 1 TB, 07/20\u201308/19"
         )
 
+    def test_upgrade_at_once_prorated_downgrade_at_next_cycle(self):
+        line = self._line("SL-BILL-14")
+        bigger = self._create_plan("Priority 2 TB", 150.0)
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            self._invoice()
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        contract = line.billing_contract_id
+        self.assertEqual(len(self._invoices(contract)), 2)
+        # Upgrade on 10 July, in the cycle 6 July - 5 August (31 days) invoiced at 99.00: the
+        # 27 days 10 July - 5 August are billed at the difference, (150 - 99) × 27 / 31 =
+        # 44.419... → 44.42, on the next run.
+        with freeze_time("2026-07-10"):
+            self.env["contract.line"]._starlink_change_plan(line, bigger, date(2026, 7, 10))
+            self._invoice()
+            self._invoice()
+        upgrade = self._invoices(contract)[-1]
+        self.assertEqual(len(self._invoices(contract)), 3)
+        self.assertRecordValues(
+            upgrade.invoice_line_ids,
+            [
+                {
+                    "name": "SL-BILL-14: upgrade Local Priority 1 TB \u2192 Priority 2 TB, "
+                    "07/10\u201308/05",
+                    "price_subtotal": 44.42,
+                }
+            ],
+        )
+        # The next cycle at the new plan: 150.00.
+        with freeze_time("2026-08-06"):
+            self._invoice()
+        self.assertAlmostEqual(self._invoices(contract)[-1].amount_untaxed, 150.0)
+        # A downgrade on 20 August changes nothing of the invoiced cycle; the next is 99.00.
+        with freeze_time("2026-08-20"):
+            self.env["contract.line"]._starlink_change_plan(line, self.plan, date(2026, 8, 20))
+            self._invoice()
+        self.assertEqual(len(self._invoices(contract)), 4)
+        with freeze_time("2026-09-06"):
+            self._invoice()
+        last = self._invoices(contract)[-1]
+        self.assertEqual(
+            last.invoice_line_ids.name, "SL-BILL-14: Local Priority 1 TB, 09/06\u201310/05"
+        )
+        self.assertAlmostEqual(last.amount_untaxed, 99.0)
+
     # ------------------------------------------------------------------ failures
 
     def test_failing_contract_does_not_stop_another(self):
