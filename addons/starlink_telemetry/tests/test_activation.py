@@ -6,6 +6,7 @@ progress was committed: the tests catch it with ``unittest``'s own ``assertRaise
 savepoint), so the test transaction keeps what a real run commits.
 """
 
+import json
 import unittest
 from contextlib import contextmanager
 from unittest.mock import patch
@@ -15,13 +16,14 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import StarlinkSimulatorCase
+from .test_cron_failures import CronTestMixin
 
 CLIENT_LOGGER = "odoo.addons.starlink_telemetry.lib.client"
 KIT = "KIT77000001"
 
 
 @tagged("post_install", "-at_install")
-class TestActivation(StarlinkSimulatorCase):
+class TestActivation(CronTestMixin, StarlinkSimulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -126,6 +128,56 @@ class TestActivation(StarlinkSimulatorCase):
         self.assert_activated(number)
         self.assertEqual(self.line.address_reference, operations["addresses"][0])
         self.assertEqual(self.request().reference, number)
+
+    def test_each_write_is_committed_as_sent_before_it_leaves(self):
+        def snapshot():
+            self.env.cr.execute(
+                "SELECT state, progress FROM starlink_api_request WHERE service_line_id = %s",
+                [self.line.id],
+            )
+            state, progress = self.env.cr.fetchone()
+            progress = json.loads(progress or "{}")
+            operations = self.operations()
+            return (
+                state,
+                sorted(key for key, value in progress.items() if value is True),
+                bool(progress.get("serviceLineNumber")),
+                len(operations["addresses"]),
+                len(operations["created_service_lines"]),
+                len(operations["account_terminals"]),
+            )
+
+        with self.count_commits(snapshot) as commits:
+            self.wizard().action_confirm()
+        sent = ["addressSent", "lineSent", "terminalSent", "attachSent"]
+        self.assertEqual(
+            commits,
+            [
+                ("to_send", [], False, 0, 0, 0),
+                ("sending", [], False, 0, 0, 0),
+                ("sending", sent[:1], False, 0, 0, 0),  # address marked sent, not created
+                ("sending", sent[:1], False, 1, 0, 0),  # its reference stored
+                ("sending", sent[:2], False, 1, 0, 0),  # line marked sent, not created
+                ("sending", sent[:2], True, 1, 1, 0),  # its number stored
+                ("sending", sent[:3], True, 1, 1, 0),
+                ("sending", sent[:3], True, 1, 1, 1),
+                ("sending", sorted(sent), True, 1, 1, 1),
+                ("confirmed", sorted(sent), True, 1, 1, 1),
+            ],
+        )
+
+    def test_terminal_on_a_line_at_starlink_is_refused_before_any_write(self):
+        client = self.account._starlink_client()
+        taken = next(iter(client.iter_user_terminals()))
+        self.terminal.write({"user_terminal_id": taken["userTerminalId"], "kit_serial": False})
+        self.stopped(self.wizard(), "is on service line")
+        operations = self.operations()
+        self.assertEqual(
+            (operations["addresses"], operations["created_service_lines"],
+             operations["account_terminals"]), ([], [], []),
+        )  # fmt: skip
+        self.assertEqual(self.line.state, "draft")
+        self.assertEqual(self.request().state, "failed")
 
     @mute_logger(CLIENT_LOGGER)
     def test_failed_attach_then_resume(self):

@@ -250,7 +250,7 @@ class StarlinkActivationWizard(models.TransientModel):
             )  # fmt: skip
         request.write(
             {"state": "sending", "error": False, "date_sent": fields.Datetime.now(),
-             "attempt_count": request.attempt_count + 1}
+             "attempt_count": request.attempt_count + 1, "terminal_id": self.terminal_id.id}
         )  # fmt: skip
         request._commit()
         return request
