@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 
 # Contracts invoiced between two commits of the scheduled invoicing.
 INVOICE_BATCH_SIZE = 50
+# Periods a contract catches up in one run (billing started late, or the run was missed).
+MAX_PERIODS_PER_RUN = 12
 
 
 class ContractContract(models.Model):
@@ -166,6 +168,17 @@ class ContractContract(models.Model):
         self._invoice_followers(moves)
         return moves
 
+    def _recurring_create_invoice_due(self, date_ref):
+        """Invoice every period due by ``date_ref``, one invoice per period (OCA invoices one
+        period per run): a line whose billing started late catches up at once."""
+        self.ensure_one()
+        moves = self.env["account.move"]
+        for _period in range(MAX_PERIODS_PER_RUN):
+            moves |= self._recurring_create_invoice(date_ref)
+            if not self.recurring_next_date or self.recurring_next_date > date_ref:
+                break
+        return moves
+
     def _invoice_in_savepoint(self, date_ref, final_lines=None):
         """Invoice this contract for ``date_ref`` (or the final overage of ``final_lines``);
         a failure is recorded, never raised."""
@@ -175,7 +188,7 @@ class ContractContract(models.Model):
                 if final_lines:
                     self._invoice_final_overage(final_lines, date_ref)
                 else:
-                    self._recurring_create_invoice(date_ref)
+                    self._recurring_create_invoice_due(date_ref)
                 if self.starlink_billing_error:
                     self.starlink_billing_error = False
         except Exception as error:  # noqa: BLE001 - one bad contract never stops the others

@@ -169,6 +169,21 @@ class TestBilling(TransactionCase):
         self.assertEqual(len(invoices), 2)
         self.assertAlmostEqual(sum(invoices.mapped("amount_untaxed")), 151.8)
 
+    def test_billing_started_late_catches_up_in_one_run(self):
+        line = self._line("SL-BILL-15")
+        # Usage of the first cycle: 1,030 GB priority, 40 GB opt-in: min(40, 30) = 30 GB
+        # × 2.50 = 75.00, billed with the period of 6 July.
+        self._usage(line, date(2026, 7, 1), 1030.0, opt_in=40.0)
+        with freeze_time("2026-08-15"):
+            line.action_start_billing()
+            self._invoice()
+            self._invoice()
+        # 20 June - 5 July (52.80), 6 July - 5 August (99.00 + 75.00) and 6 August -
+        # 5 September (99.00): three invoices, 325.80 in all, none twice.
+        invoices = self._invoices(line.billing_contract_id)
+        self.assertEqual(invoices.mapped("amount_untaxed"), [52.8, 174.0, 99.0])
+        self.assertEqual(line.contract_line_id.recurring_next_date, date(2026, 9, 6))
+
     def test_no_overage_line_without_overage(self):
         line = self._line("SL-BILL-3")
         with freeze_time("2026-06-20"):
