@@ -98,3 +98,4 @@ def test_period_label():
     assert short_date_format("%d.%m.%Y") == "%d.%m"
     assert period_label(date(2026, 5, 6), date(2026, 6, 5), "%d/%m/%Y") == "06/05\u201305/06"
     assert period_label(date(2026, 5, 6), date(2026, 6, 5), "%m/%d/%Y") == "05/06\u201306/05"
+    assert period_label(date(2026, 7, 12), date(2026, 7, 12), "%m/%d/%Y") == "07/12"

@@ -82,6 +82,9 @@ def short_date_format(date_format):
 
 
 def period_label(first, last, date_format):
-    """``06/05–05/06``: the period's first and last day in the short form of ``date_format``."""
+    """``06/05–05/06``: the period's first and last day in the short form of ``date_format``
+    (one day when they are the same)."""
     short = short_date_format(date_format)
+    if first == last:
+        return first.strftime(short)
     return f"{first.strftime(short)}\u2013{last.strftime(short)}"

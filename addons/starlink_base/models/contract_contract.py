@@ -85,9 +85,7 @@ class ContractContract(models.Model):
             overage = {}
             if contract_date_ref:
                 due = contract._get_lines_to_invoice(contract_date_ref)
-                plan_lines = due.filtered(
-                    lambda line: line.starlink_service_line_id and not line.starlink_upgrade_from_id
-                )
+                plan_lines = due.filtered(lambda line: line._is_starlink_plan_line())
                 for line in plan_lines:
                     until = line.next_period_date_start - timedelta(days=1)
                     overage[line.id] = line._prepare_starlink_overage_lines_values(until)

@@ -41,6 +41,18 @@ class ContractLine(models.Model):
         help="Set on a line that bills a plan upgrade for the rest of an invoiced period: the "
         "plan upgraded from (the line's price is the difference, prorated by days).",
     )
+    starlink_one_off = fields.Boolean(
+        string="One-off Charge",
+        readonly=True,
+        copy=False,
+        help="A charge billed once on its day at its full price (e.g. a data top-up).",
+    )
+    starlink_topup_gb = fields.Float(
+        string="Top-up (GB)",
+        readonly=True,
+        copy=False,
+        help="Data a top-up adds to the plan's limit in the cycle of its day.",
+    )
     starlink_overage_date = fields.Date(
         string="Overage Billed To",
         readonly=True,
@@ -57,13 +69,16 @@ class ContractLine(models.Model):
     # ------------------------------------------------------------------ computes
 
     @api.depends(
-        "starlink_service_line_id", "starlink_upgrade_from_id", "date_end", "starlink_overage_date"
+        "starlink_service_line_id",
+        "starlink_upgrade_from_id",
+        "starlink_one_off",
+        "date_end",
+        "starlink_overage_date",
     )
     def _compute_starlink_overage_due(self):
         for line in self:
             line.starlink_overage_due = bool(
-                line.starlink_service_line_id
-                and not line.starlink_upgrade_from_id
+                line._is_starlink_plan_line()
                 and line.date_end
                 and (not line.starlink_overage_date or line.starlink_overage_date < line.date_end)
             )
@@ -87,7 +102,10 @@ class ContractLine(models.Model):
         first, last = self.next_period_date_start, self.next_period_date_end
         price = self._starlink_plan_price()
         values = super()._prepare_invoice_line()
-        amount = prorated_price(price, service_line.billing_day, first, last)
+        if self.starlink_one_off:
+            amount = price
+        else:
+            amount = prorated_price(price, service_line.billing_day, first, last)
         what = self.product_id.name
         if self.starlink_upgrade_from_id:
             what = self.env._(
@@ -132,6 +150,16 @@ class ContractLine(models.Model):
         plan = service_line.product_id
         if not plan.starlink_data_limit_gb:
             return {}
+        cycle_start, cycle_end = cycle_bounds(service_line.billing_day, first)
+        topups = self.search(
+            [
+                ("starlink_service_line_id", "=", service_line.id),
+                ("starlink_one_off", "=", True),
+                ("date_start", ">=", cycle_start),
+                ("date_start", "<=", cycle_end),
+            ]
+        )
+        limit = plan.starlink_data_limit_gb + sum(topups.mapped("starlink_topup_gb"))
         sums = self.env["starlink.usage.daily"]._read_group(
             [
                 ("service_line_id", "=", service_line.id),
@@ -142,15 +170,13 @@ class ContractLine(models.Model):
             ["priority_gb:sum", "opt_in_priority_gb:sum", "counted_gb:sum"],
         )[0]
         priority, opt_in, counted = (value or 0.0 for value in sums)
-        quantity = overage_quantity(
-            plan.starlink_limit_basis, plan.starlink_data_limit_gb, priority, opt_in, counted
-        )
+        quantity = overage_quantity(plan.starlink_limit_basis, limit, priority, opt_in, counted)
         if not quantity:
             return {}
         label = self.env._(
             "overage %(gb)s GB beyond %(limit)s GB",
             gb=format_gb(quantity, 1),
-            limit=format_gb(plan.starlink_data_limit_gb),
+            limit=format_gb(limit),
         )
         return {
             "name": self._starlink_line_name(label, first, last),
@@ -163,6 +189,16 @@ class ContractLine(models.Model):
             "analytic_distribution": self.analytic_distribution,
             "sequence": self.sequence,
         }
+
+    def _is_starlink_plan_line(self):
+        """Bills a service line's plan cycle by cycle (not an upgrade difference or a
+        one-off charge): the line its overage is billed with."""
+        self.ensure_one()
+        return bool(
+            self.starlink_service_line_id
+            and not self.starlink_upgrade_from_id
+            and not self.starlink_one_off
+        )
 
     def _starlink_line_name(self, what, first, last):
         """``SL-...: <what>, 06/05–05/06`` in the client's date format."""
@@ -373,3 +409,29 @@ class ContractLine(models.Model):
                 "name": f"{service_line.service_line_number}: {new_plan.name}",
             }
         )
+
+    @api.model
+    def _starlink_add_one_off(self, service_line, product, price, charge_date, topup_gb=0.0):
+        """Bill ``product`` once at ``price`` on the invoice of ``charge_date`` (or the next
+        run after it), e.g. a data top-up whose ``topup_gb`` raise the plan's limit in that
+        cycle. Returns the contract line."""
+        main = service_line.contract_line_id.sudo()
+        if not main:
+            raise UserError(self.env._("%s is not billed yet.", service_line.display_name))
+        if price <= 0:
+            raise UserError(self.env._("A charge of %s needs a price.", product.display_name))
+        values = self._prepare_starlink_values(service_line, main.contract_id)
+        values.update(
+            {
+                "product_id": product.id,
+                "uom_id": product.uom_id.id,
+                "name": f"{service_line.service_line_number}: {product.name}",
+                "automatic_price": False,
+                "specific_price": price,
+                "starlink_one_off": True,
+                "starlink_topup_gb": topup_gb,
+                "date_start": charge_date,
+                "date_end": charge_date,
+            }
+        )
+        return self.sudo().create(values)

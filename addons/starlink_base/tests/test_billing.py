@@ -350,6 +350,52 @@ class TestBilling(TransactionCase):
         )
         self.assertAlmostEqual(last.amount_untaxed, 99.0)
 
+    def test_top_up_billed_once_and_raises_the_limit(self):
+        line = self._line("SL-BILL-16")
+        top_up = self.env["product.product"].create(
+            {"name": "Data top-up 50 GB", "type": "service", "taxes_id": [Command.clear()]}
+        )
+        with freeze_time("2026-06-20"):
+            line.action_start_billing()
+            self._invoice()
+        with freeze_time("2026-07-06"):
+            self._invoice()
+        contract = line.billing_contract_id
+        # A 50 GB top-up on 12 July at 10.00: billed once, at its full price.
+        with freeze_time("2026-07-12"):
+            self.env["contract.line"]._starlink_add_one_off(
+                line, top_up, 10.0, date(2026, 7, 12), topup_gb=50.0
+            )
+            self._invoice()
+            self._invoice()
+        self.assertEqual(len(self._invoices(contract)), 3)
+        self.assertRecordValues(
+            self._invoices(contract)[-1].invoice_line_ids,
+            [{"name": "SL-BILL-16: Data top-up 50 GB, 07/12", "price_subtotal": 10.0}],
+        )
+        # Cycle 6 July - 5 August: 1,040 + 30 = 1,070 GB priority, 45 + 30 = 75 GB opt-in.
+        # The limit is 1,000 + 50 = 1,050 GB: min(75, 20) = 20 GB × 2.50 = 50.00 (without the
+        # top-up it would be 70 GB).
+        self._usage(line, date(2026, 7, 20), 1040.0, opt_in=45.0)
+        self._usage(line, date(2026, 8, 1), 30.0, opt_in=30.0)
+        with freeze_time("2026-08-06"):
+            self._invoice()
+        last = self._invoices(contract)[-1]
+        self.assertEqual(len(self._invoices(contract)), 4)
+        self.assertRecordValues(
+            last.invoice_line_ids.sorted("sequence"),
+            [
+                {
+                    "name": "SL-BILL-16: Local Priority 1 TB, 08/06\u201309/05",
+                    "price_subtotal": 99.0,
+                },
+                {
+                    "name": "SL-BILL-16: overage 20.0 GB beyond 1,050 GB, 07/06\u201308/05",
+                    "price_subtotal": 50.0,
+                },
+            ],
+        )
+
     # ------------------------------------------------------------------ failures
 
     def test_failing_contract_does_not_stop_another(self):
