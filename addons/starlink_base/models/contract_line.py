@@ -53,6 +53,21 @@ class ContractLine(models.Model):
         copy=False,
         help="Data a top-up adds to the plan's limit in the cycle of its day.",
     )
+    starlink_previous_plan_id = fields.Many2one(
+        "product.product",
+        string="Previous Plan",
+        readonly=True,
+        copy=False,
+        help="The plan before the last plan change, in force until the day before "
+        "'Plan Since' (its limit and overage price apply to the cycles before).",
+    )
+    starlink_plan_since = fields.Date(
+        string="Plan Since",
+        readonly=True,
+        copy=False,
+        help="Day the current plan took effect (an upgrade at once, a downgrade at the "
+        "next cycle).",
+    )
     starlink_overage_date = fields.Date(
         string="Overage Billed To",
         readonly=True,
@@ -147,7 +162,7 @@ class ContractLine(models.Model):
         ``{}``: from the daily usage by the plan's limit basis, at the plan's overage price."""
         self.ensure_one()
         service_line = self.starlink_service_line_id
-        plan = service_line.product_id
+        plan = self._starlink_plan_on(last)
         if not plan.starlink_data_limit_gb:
             return {}
         cycle_start, cycle_end = cycle_bounds(service_line.billing_day, first)
@@ -189,6 +204,17 @@ class ContractLine(models.Model):
             "analytic_distribution": self.analytic_distribution,
             "sequence": self.sequence,
         }
+
+    def _starlink_plan_on(self, day):
+        """The plan in force on ``day``: the previous one before the last change took effect."""
+        self.ensure_one()
+        if (
+            self.starlink_previous_plan_id
+            and self.starlink_plan_since
+            and day < self.starlink_plan_since
+        ):
+            return self.starlink_previous_plan_id
+        return self.product_id
 
     def _is_starlink_plan_line(self):
         """Bills a service line's plan cycle by cycle (not an upgrade difference or a
@@ -375,7 +401,12 @@ class ContractLine(models.Model):
                 )
             )
         invoiced_to = main.last_date_invoiced
-        if new_price > old_price and invoiced_to and invoiced_to >= change_date:
+        upgrade = new_price > old_price
+        if upgrade:
+            since = change_date
+        else:
+            since = cycle_bounds(service_line.billing_day, change_date)[1] + timedelta(days=1)
+        if upgrade and invoiced_to and invoiced_to >= change_date:
             start, end = cycle_bounds(service_line.billing_day, change_date)
             if invoiced_to != end:
                 raise UserError(
@@ -404,6 +435,8 @@ class ContractLine(models.Model):
             self.sudo().create(values)
         main.write(
             {
+                "starlink_previous_plan_id": main.product_id.id,
+                "starlink_plan_since": since,
                 "product_id": new_plan.id,
                 "uom_id": new_plan.uom_id.id,
                 "name": f"{service_line.service_line_number}: {new_plan.name}",

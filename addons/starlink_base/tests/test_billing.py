@@ -307,6 +307,7 @@ class TestBilling(TransactionCase):
     def test_upgrade_at_once_prorated_downgrade_at_next_cycle(self):
         line = self._line("SL-BILL-14")
         bigger = self._create_plan("Priority 2 TB", 150.0)
+        bigger.starlink_data_limit_gb = 2000.0
         with freeze_time("2026-06-20"):
             line.action_start_billing()
             self._invoice()
@@ -338,9 +339,12 @@ class TestBilling(TransactionCase):
             self._invoice()
         self.assertAlmostEqual(self._invoices(contract)[-1].amount_untaxed, 150.0)
         # A downgrade on 20 August changes nothing of the invoiced cycle; the next is 99.00.
+        # The cycle 6 August - 5 September stays on the 2 TB plan: 1,500 GB priority (20 GB
+        # opt-in) is no overage under its 2,000 GB limit (it would be 20 GB under 1 TB).
         with freeze_time("2026-08-20"):
             self.env["contract.line"]._starlink_change_plan(line, self.plan, date(2026, 8, 20))
             self._invoice()
+        self._usage(line, date(2026, 8, 25), 1500.0, opt_in=20.0)
         self.assertEqual(len(self._invoices(contract)), 4)
         with freeze_time("2026-09-06"):
             self._invoice()
