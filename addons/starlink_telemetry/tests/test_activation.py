@@ -15,6 +15,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..lib.client import StarlinkClient
+from ..lib.exceptions import StarlinkTimeoutError
 from .common import StarlinkSimulatorCase
 from .test_cron_failures import CronTestMixin
 
@@ -50,9 +52,11 @@ class TestActivation(CronTestMixin, StarlinkSimulatorCase):
         )  # fmt: skip
         cls.users = {
             role: new_test_user(
-                cls.env, f"activation_{role}",
+                cls.env,
+                f"activation_{role}",
                 groups=f"starlink_base.starlink_base_group_{role}",
-                company_id=cls.company.id, company_ids=[cls.company.id],
+                company_id=cls.company.id,
+                company_ids=[cls.company.id],
             )  # fmt: skip
             for role in ("viewer", "technician", "sales")
         }
@@ -85,9 +89,7 @@ class TestActivation(CronTestMixin, StarlinkSimulatorCase):
 
     def starlink_terminal(self, device):
         client = self.account._starlink_client()
-        return next(
-            t for t in client.iter_user_terminals(search=device) if device in t.values()
-        )
+        return next(t for t in client.iter_user_terminals(search=device) if device in t.values())
 
     @contextmanager
     def read_timeout(self, seconds):
@@ -217,6 +219,32 @@ class TestActivation(CronTestMixin, StarlinkSimulatorCase):
         self.wizard().action_confirm()
         self.assertEqual(self.operations()["created_service_lines"], created, "no second line")
         self.assert_activated(created[0])
+
+    @mute_logger(CLIENT_LOGGER)
+    def test_existing_address_and_lost_line_answer(self):
+        """At an address that already has a line, the line of a lost answer is told apart
+        from the lines that were there before the call."""
+        client = self.account._starlink_client()
+        address = next(iter(client.iter_service_lines()))["addressReferenceId"]
+        wizard = self.wizard(address_mode="existing", address_reference=address)
+        wizard.action_lookup_address()
+        self.assertTrue(wizard.address_found)
+        original = StarlinkClient.create_service_line
+
+        def lost(starlink, *args, **kwargs):
+            original(starlink, *args, **kwargs)
+            raise StarlinkTimeoutError("read timed out", possibly_applied=True)
+
+        with patch.object(StarlinkClient, "create_service_line", lost):
+            self.stopped(wizard, "answer of Starlink was lost")
+        created = self.operations()["created_service_lines"]
+        self.assertEqual(len(created), 1)
+        self.wizard(address_mode="existing", address_reference=address).action_confirm()
+        operations = self.operations()
+        self.assertEqual(operations["created_service_lines"], created, "no second line")
+        self.assertEqual(operations["addresses"], [], "no address created")
+        self.assert_activated(created[0])
+        self.assertEqual(self.line.address_reference, address)
 
     def test_link_existing_line(self):
         client = self.account._starlink_client()

@@ -45,6 +45,9 @@ class StarlinkActivationWizard(models.TransientModel):
         readonly=False,
         help="The addressReferenceId of an address Starlink already has.",
     )
+    address_found = fields.Char(
+        string="Address at Starlink", readonly=True, help="The address Starlink has under it."
+    )
     product_id = fields.Many2one(
         "product.product",
         string="Plan",
@@ -124,6 +127,32 @@ class StarlinkActivationWizard(models.TransientModel):
         else:
             self._activate()
         return {"type": "ir.actions.act_window_close"}
+
+    def action_lookup_address(self):
+        """Read the address reference at Starlink and show its address (a read only)."""
+        self._check_role()
+        self.ensure_one()
+        reference = (self.address_reference or "").strip()
+        if not reference:
+            raise UserError(_("Enter the Starlink address reference."))
+        client = self.service_line_id.account_id._starlink_client()
+        try:
+            known = client.find_addresses(address_ids=[reference])
+        except StarlinkError as error:
+            raise UserError(_("Starlink could not be read: %s", error)) from error
+        found = next((a for a in known if a.get("addressReferenceId") == reference), None)
+        if not found:
+            raise UserError(_("Starlink has no address %s.", reference))
+        self.address_found = found.get("formattedAddress") or ", ".join(
+            found.get("addressLines") or []
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
     # ------------------------------------------------------------------ checks
 
@@ -283,7 +312,11 @@ class StarlinkActivationWizard(models.TransientModel):
             payload = client.get_service_line(number)
         except (StarlinkError, UserError) as error:
             self._stop(request, error)
-        line._starlink_activated(payload, [(self.terminal_id, found)])
+        try:
+            with self.env.cr.savepoint():
+                line._starlink_activated(payload, [(self.terminal_id, found)])
+        except Exception as error:  # noqa: BLE001 - the run is recorded stopped, then shown
+            self._stop(request, UserError(str(error)))
         request.write({"state": "confirmed", "date_done": fields.Datetime.now(),
                        "response": json.dumps(payload, sort_keys=True)[:10000]})  # fmt: skip
         message = _("Activated at Starlink: service line %s.", number)
@@ -423,13 +456,15 @@ class StarlinkActivationWizard(models.TransientModel):
                 "Activation of %(line)s stopped: the answer of Starlink was lost (%(error)s). "
                 "Starlink may have done that step: Activate again, it is looked up at "
                 "Starlink before anything is sent again.",
-                line=self.service_line_id.display_name, error=text,
+                line=self.service_line_id.display_name,
+                error=text,
             )
         else:
             message = _(
                 "Activation of %(line)s stopped: %(error)s. What was done at Starlink is "
                 "kept on the line; Activate again to continue.",
-                line=self.service_line_id.display_name, error=text,
+                line=self.service_line_id.display_name,
+                error=text,
             )
         request.message_post(body=message)
         self.service_line_id.message_post(body=message)
