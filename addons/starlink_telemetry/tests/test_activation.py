@@ -122,7 +122,12 @@ class TestActivation(CronTestMixin, StarlinkSimulatorCase):
     # ------------------------------------------------------------------ tests
 
     def test_full_activation(self):
-        self.wizard().action_confirm()
+        self.line.write({"latitude": 0.0, "longitude": 0.0})
+        with self.assertRaisesRegex(UserError, "latitude and longitude"):
+            self.wizard().action_confirm()
+        self.assertEqual(self.api_calls(), 0)
+        self.wizard(latitude=62.3209, longitude=-150.1094).action_confirm()
+        self.assertEqual((self.line.latitude, self.line.longitude), (62.3209, -150.1094))
         operations = self.operations()
         self.assertEqual(len(operations["addresses"]), 1)
         self.assertEqual(len(operations["created_service_lines"]), 1)

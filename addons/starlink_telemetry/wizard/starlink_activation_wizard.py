@@ -45,6 +45,12 @@ class StarlinkActivationWizard(models.TransientModel):
         readonly=False,
         help="The addressReferenceId of an address Starlink already has.",
     )
+    latitude = fields.Float(
+        compute="_compute_coordinates", store=True, readonly=False, digits=(10, 6)
+    )
+    longitude = fields.Float(
+        compute="_compute_coordinates", store=True, readonly=False, digits=(10, 6)
+    )
     address_found = fields.Char(
         string="Address at Starlink", readonly=True, help="The address Starlink has under it."
     )
@@ -81,6 +87,12 @@ class StarlinkActivationWizard(models.TransientModel):
             wizard.address_mode = (
                 "existing" if wizard.service_line_id.address_reference else "create"
             )
+
+    @api.depends("service_line_id")
+    def _compute_coordinates(self):
+        for wizard in self:
+            wizard.latitude = wizard.service_line_id.latitude
+            wizard.longitude = wizard.service_line_id.longitude
 
     @api.depends("service_line_id")
     def _compute_address_reference(self):
@@ -189,7 +201,7 @@ class StarlinkActivationWizard(models.TransientModel):
         if self.address_mode == "create":
             if not line.street:
                 raise UserError(_("Enter the street of %s first.", line.display_name))
-            if not (line.latitude or line.longitude):
+            if not (self.latitude or self.longitude):
                 raise UserError(
                     _("Enter the latitude and longitude of %s first: Starlink places the "
                       "service address by its coordinates.", line.display_name)
@@ -350,6 +362,7 @@ class StarlinkActivationWizard(models.TransientModel):
             if not reference:
                 raise UserError(_("Starlink gave no reference for the new address."))
             progress["linesBefore"] = []
+            line.write({"latitude": self.latitude, "longitude": self.longitude})
         progress["addressReferenceId"] = reference
         line.address_reference = reference
         self._save(request, progress, _("Starlink service address: %s.", reference))
@@ -422,8 +435,8 @@ class StarlinkActivationWizard(models.TransientModel):
         return {
             "address_lines": lines,
             "formatted_address": formatted,
-            "latitude": line.latitude,
-            "longitude": line.longitude,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
             "locality": line.city or None,
             "administrative_area": line.state_id.name or None,
             "region": line.country_id.code or None,
