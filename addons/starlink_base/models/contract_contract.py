@@ -106,10 +106,11 @@ class ContractContract(models.Model):
 
     @api.model
     def _cron_recurring_create(self, date_ref=False, create_type="invoice"):
-        """OCA's scheduled invoicing, made to survive a failing contract: each contract is
-        invoiced in its own savepoint, a failure is logged and recorded on the contract (and
-        on the service lines it was billing), the others go on; a commit follows each batch
-        (never inside tests)."""
+        """OCA's scheduled invoicing, made to survive a failing contract: contracts are
+        invoiced by batches (one ``account.move.create`` per batch) in a savepoint; a failing
+        batch is invoiced again contract by contract, each in its own savepoint, and the
+        failure is logged and recorded on the contract (and on the service lines it was
+        billing), the others go on. A commit follows each batch (never inside tests)."""
         if create_type != "invoice":
             return super()._cron_recurring_create(date_ref, create_type)
         date_ref = date_ref or fields.Date.context_today(self)
@@ -123,10 +124,12 @@ class ContractContract(models.Model):
             lambda contract: not contract.date_end
             or contract.recurring_next_date <= contract.date_end
         )
-        for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
-            for contract in contracts[start : start + INVOICE_BATCH_SIZE]:
-                contract.with_company(contract.company_id)._invoice_in_savepoint(date_ref)
-            self._commit_batch()
+        for company in contracts.company_id:
+            of_company = contracts.filtered(lambda c, company=company: c.company_id == company)
+            of_company = of_company.with_company(company)
+            for start in range(0, len(of_company), INVOICE_BATCH_SIZE):
+                of_company[start : start + INVOICE_BATCH_SIZE]._invoice_batch(date_ref)
+                self._commit_batch()
         ended = self._get_starlink_final_overage_lines(date_ref)
         contracts = ended.contract_id
         for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
@@ -167,15 +170,33 @@ class ContractContract(models.Model):
         return moves
 
     def _recurring_create_invoice_due(self, date_ref):
-        """Invoice every period due by ``date_ref``, one invoice per period (OCA invoices one
-        period per run): a line whose billing started late catches up at once."""
-        self.ensure_one()
+        """Invoice every period due by ``date_ref``, one invoice per contract and period (OCA
+        invoices one period per run): a line whose billing started late catches up at once."""
         moves = self.env["account.move"]
+        due = self
         for _period in range(MAX_PERIODS_PER_RUN):
-            moves |= self._recurring_create_invoice(date_ref)
-            if not self.recurring_next_date or self.recurring_next_date > date_ref:
+            moves |= due._recurring_create_invoice(date_ref)
+            due = due.filtered(
+                lambda contract: contract.recurring_next_date
+                and contract.recurring_next_date <= date_ref
+            )
+            if not due:
                 break
         return moves
+
+    def _invoice_batch(self, date_ref):
+        """Invoice these contracts together; when that fails, one by one (see
+        ``_invoice_in_savepoint``)."""
+        if len(self) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    self._recurring_create_invoice_due(date_ref)
+                    self.filtered("starlink_billing_error").starlink_billing_error = False
+                return
+            except Exception:  # noqa: BLE001 - retried contract by contract below
+                _logger.info("invoicing a batch failed: invoicing its contracts one by one")
+        for contract in self:
+            contract._invoice_in_savepoint(date_ref)
 
     def _invoice_in_savepoint(self, date_ref, final_lines=None):
         """Invoice this contract for ``date_ref`` (or the final overage of ``final_lines``);
