@@ -435,8 +435,9 @@ class StarlinkApiRequest(models.Model):
     def _check_not_wizard_kind(self):
         if self.kind in WIZARD_KINDS:
             raise UserError(
-                _("%s is resumed from its service line: run Activate again, it re-reads "
-                  "Starlink first and continues from the last step done.", self.display_name)
+                _("%s is resumed from its service line: run Activate at Starlink again, it "
+                  "re-reads Starlink first and continues from the last step done.",
+                  self.display_name)
             )  # fmt: skip
 
     @api.model

@@ -467,15 +467,15 @@ class StarlinkActivationWizard(models.TransientModel):
         if lost:
             message = _(
                 "Activation of %(line)s stopped: the answer of Starlink was lost (%(error)s). "
-                "Starlink may have done that step: Activate again, it is looked up at "
-                "Starlink before anything is sent again.",
+                "Starlink may have done that step: run Activate at Starlink again, it is "
+                "looked up at Starlink before anything is sent again.",
                 line=self.service_line_id.display_name,
                 error=text,
             )
         else:
             message = _(
                 "Activation of %(line)s stopped: %(error)s. What was done at Starlink is "
-                "kept on the line; Activate again to continue.",
+                "kept on the line; run Activate at Starlink again to continue.",
                 line=self.service_line_id.display_name,
                 error=text,
             )
