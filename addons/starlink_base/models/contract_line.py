@@ -19,7 +19,14 @@ class ContractLine(models.Model):
     Its periods follow the service line's billing cycles (``lib/billing_cycle.py``) instead
     of OCA ``contract``'s calendar months: the first period runs from the line's start to the
     end of its first cycle, the last one to the line's end date, both prorated by days. With
-    each period (billed in advance) comes the overage of the cycle before it (in arrears).
+    each period (billed in advance) comes the overage of the cycle before it (in arrears);
+    the overage of a cancelled line's last days comes on an invoice of its own after its end.
+
+    Decisions: a suspended line is still billed (Starlink keeps billing the reseller for it);
+    a cancelled line whose period was invoiced in advance keeps that invoice (a credit note is
+    the accountant's call); plan upgrades and one-off charges (data top-ups) are extra
+    contract lines of the same service line, billed once; invoices are created as drafts for
+    the accountants to post.
     """
 
     _inherit = "contract.line"
