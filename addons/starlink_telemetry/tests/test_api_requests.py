@@ -296,6 +296,43 @@ class TestApiRequests(CronTestMixin, StarlinkSimulatorCase):
         line = client.get_service_line(self.line.service_line_number)
         self.assertEqual(line["productReferenceId"], "SL-LP-2TB")
         self.assertTrue(request._applied_at_starlink(client))
+        self.assertEqual(self.line.product_id, self.dear_plan, "applied at once: Odoo follows")
+
+    def test_confirmed_requests_follow_billing(self):
+        """Once Starlink confirms, the line's billing follows: a top-up billed once on the
+        contract, an upgrade billed as Starlink does it (the line's plan changes at once)."""
+        client = self.env["res.partner"].create(
+            {"name": "Billed Client", "is_company": True,
+             "country_id": self.env.ref("base.us").id}
+        )  # fmt: skip
+        self.line.partner_id = client
+        self.env["account.journal"].create(
+            {"name": "Sales", "type": "sale", "code": "SSIM", "company_id": self.company.id}
+        )
+        (self.cheap_plan | self.dear_plan).write({"list_price": 100.0})
+        self.dear_plan.list_price = 250.0
+        self.line.action_start_billing()
+        contract = self.line.contract_line_id.contract_id
+        self.assertTrue(contract)
+        block = self.env["product.product"].create(
+            {"name": "Data block 50 GB", "type": "service", "list_price": 12.0}
+        )
+        wizard = (
+            self.env["starlink.top.up.wizard"]
+            .with_user(self.users["sales"])
+            .create({"service_line_id": self.line.id, "block_count": 2, "product_id": block.id})
+        )
+        wizard.action_confirm()
+        self.assertEqual(self.requests("top_up")[:1].state, "confirmed")
+        one_offs = contract.contract_line_ids.filtered("starlink_one_off")
+        self.assertEqual(one_offs.product_id, block)
+        self.assertEqual(one_offs.price_unit, 24.0, "2 blocks × 12.00, billed once")
+        self.assertEqual(one_offs.starlink_topup_gb, 100.0)
+        self.assertEqual(len(self.charges()), 1)
+
+        self.change_plan(self.dear_plan)
+        self.assertEqual(self.line.product_id, self.dear_plan)
+        self.assertEqual(self.line.contract_line_id.product_id, self.dear_plan)
 
     def test_downgrade_waits_for_the_next_cycle(self):
         # The line is first upgraded for good, then downgraded as Starlink does it.

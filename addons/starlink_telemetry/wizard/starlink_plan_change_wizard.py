@@ -50,6 +50,7 @@ class StarlinkPlanChangeWizard(models.TransientModel):
             line.service_line_number,
             self._prepare_payload(),
             service_line_id=line.id,
+            product_id=self.product_id.id,
         )
         return request.action_send()
 

@@ -53,6 +53,7 @@ class StarlinkTopUpWizard(models.TransientModel):
             service_line_id=line.id,
             amount=self.amount,
             currency_id=self.currency_id.id,
+            product_id=self.product_id.id,
         )
         return request.action_send()
 
