@@ -51,6 +51,13 @@ def main():
     # No mail server in the demo: mails stay in the outgoing queue (Settings > Technical >
     # Emails) until one is configured and the queue's scheduled action is switched back on.
     env.ref("mail.ir_cron_mail_scheduler_action").active = False  # noqa: F821 - odoo shell
+    # The demo runs offline: Odoo's lead enrichment (an online service) would fail on the
+    # demo's opportunities; switch it back on in CRM > Settings where the server is online.
+    enrichment = env.ref(  # noqa: F821 - odoo shell
+        "crm_iap_enrich.ir_cron_lead_enrichment", raise_if_not_found=False
+    )
+    if enrichment:
+        enrichment.active = False
     env["starlink.service.line"]._cron_refresh_forecasts()  # noqa: F821 - odoo shell
     env["starlink.alert"]._cron_evaluate()  # noqa: F821 - odoo shell
     params.set_param("starlink.demo_simulator_linked", "1")
