@@ -3,7 +3,9 @@ from . import res_config_settings
 from . import res_partner
 from . import starlink_account
 from . import starlink_alert_rule
+from . import starlink_alert_notification
 from . import starlink_alert
+from . import starlink_api_request_follow_up
 from . import starlink_api_request
 from . import starlink_service_line
 from . import starlink_sync_status
