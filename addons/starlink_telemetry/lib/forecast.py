@@ -20,6 +20,11 @@ forecasts every line at once:
 
 All dates are days (``numpy.datetime64[D]``); cycle ends are inclusive (the cycle's last day).
 Data lags a day: with ``today`` the last usable day is ``today - 1``; later columns are ignored.
+
+The building blocks live in their own modules: dates and billing cycles
+(``lib.forecast_cycles``), the per-line methods (``lib.forecast_methods``) and the backtest
+with the method choice (``lib.forecast_backtest``); their names used elsewhere are
+re-exported here.
 """
 
 from dataclasses import dataclass
@@ -29,6 +34,22 @@ import numpy as np
 import pandas as pd
 
 from . import forecast_boosted, forecast_calibration
+from .forecast_backtest import (
+    _origin,
+    _Span,
+    backtest_origins,
+    choose_methods,
+    held_out_choices,
+    relative_errors,
+)
+from .forecast_cycles import DAY, cycle_bounds, month_anchor, to_days
+from .forecast_cycles import _previous_cycle as _previous_cycle
+from .forecast_methods import MAX_CYCLE_DAYS, _window, daily_spread
+from .forecast_methods import TREND_MIN_DAYS as TREND_MIN_DAYS
+from .forecast_methods import TREND_PRIOR as TREND_PRIOR
+from .forecast_methods import TREND_WEEKS as TREND_WEEKS
+from .forecast_methods import _trend_design as _trend_design
+from .forecast_methods import nanmedian_rows as nanmedian_rows
 
 MODEL_VERSION = "forecast-2.0"
 BASE_METHODS = ("run_rate", "seasonal_naive", "trend_weekly")  # per line, array operations
@@ -40,59 +61,7 @@ METHOD_LABELS = {
     "trend_weekly": "Trend and weekly pattern",
     "boosted": "Fleet model (gradient boosting)",
 }
-DAY = np.timedelta64(1, "D")
-
-RUN_RATE_MIN_DAYS = 7  # fewer known days in the cycle: use the last 14 days instead
-RUN_RATE_FALLBACK_DAYS = 14
-SEASONAL_WEEKS = 4
-TREND_WEEKS = 8
-TREND_MIN_DAYS = 21  # fewer known days in the 8-week window: seasonal naive instead
-TREND_PRIOR = 0.05  # prior std of the slope (relative change over the 8 weeks)
 BACKTEST_CYCLES = 5
-ERROR_SCALE_WEEKS = 8  # weeks of usage behind the error scale of a forecast
-LEVEL_ERROR = 0.1  # share of the level in the error scale (vs the weekly randomness)
-CHOICE_SHRINK = 20.0  # weight (in folds) of the fleet-wide MAPE in a line's method score
-MAX_CYCLE_DAYS = 31
-
-
-# --------------------------------------------------------------------------- dates and cycles
-def to_days(values):
-    """Dates (``date``, ``datetime``, ISO strings, ``datetime64``) as ``datetime64[D]``."""
-    if np.ndim(values) == 0:
-        return np.datetime64(pd.Timestamp(values).date(), "D")
-    array = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
-    if array.dtype.kind != "M":
-        array = pd.to_datetime(pd.Series(array)).to_numpy()
-    return array.astype("datetime64[D]")
-
-
-def month_anchor(months, billing_day):
-    """Cycle start in each month (``datetime64[M]``): the billing day clamped to the month."""
-    first = months.astype("datetime64[M]").astype("datetime64[D]")
-    length = ((months.astype("datetime64[M]") + 1).astype("datetime64[D]") - first) // DAY
-    return first + (np.minimum(billing_day, length) - 1) * DAY
-
-
-def cycle_bounds(billing_day, day):
-    """``(start, end)`` (both inclusive) of the billing cycle containing ``day``, per line.
-
-    Same rule as ``starlink_base``'s billing cycles: a billing day missing from a month
-    (29-31) starts the cycle on that month's last day; a cycle ends the day before the next.
-    """
-    billing_day = np.asarray(billing_day, dtype=np.int64)
-    day = np.broadcast_to(to_days(day), billing_day.shape)
-    month = day.astype("datetime64[M]")
-    start = month_anchor(month, billing_day)
-    start = np.where(day < start, month_anchor(month - 1, billing_day), start)
-    end = month_anchor(start.astype("datetime64[M]") + 1, billing_day) - DAY
-    return start, end
-
-
-def _previous_cycle(cycle_start, billing_day, back):
-    """``(start, end)`` of the cycle ``back`` cycles before the one starting ``cycle_start``."""
-    month = cycle_start.astype("datetime64[M]")
-    start = month_anchor(month - back, billing_day)
-    return start, month_anchor(month - back + 1, billing_day) - DAY
 
 
 # --------------------------------------------------------------------------- input
@@ -172,279 +141,7 @@ def _per_line(value, usage, name, dtype=None):
     return np.broadcast_to(value, usage.line_ids.shape)
 
 
-# --------------------------------------------------------------------------- array helpers
-def nanmean_rows(values, axis=-1):
-    """Mean of the finite values along ``axis`` (NaN where there is none), no warnings."""
-    known = np.isfinite(values)
-    count = known.sum(axis=axis)
-    total = np.where(known, values, 0.0).sum(axis=axis)
-    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
-
-
-def nanmedian_rows(values):
-    """Median of the finite values along the last axis (NaN where there is none), fast."""
-    ordered = np.sort(np.where(np.isfinite(values), values, np.inf), axis=-1)
-    count = np.isfinite(values).sum(axis=-1)
-    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], -1)[..., 0]
-    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[..., None], -1)[..., 0]
-    return np.where(count > 0, (low + high) / 2.0, np.nan)
-
-
-def _window(values, cut, width):
-    """``values[i, cut[i] - width + 1 : cut[i] + 1]`` for every line (column 0 is NaN padding)."""
-    columns = np.clip(cut[:, None] + np.arange(1 - width, 1), 0, values.shape[1] - 1)
-    return values[np.arange(len(cut))[:, None], columns]
-
-
-# --------------------------------------------------------------------------- methods
-def run_rate(values, cut, start, horizon):
-    """Mean daily usage of the cycle to date (< 7 known days: of the last 14 days)."""
-    window = _window(values, cut, MAX_CYCLE_DAYS)
-    age = np.arange(MAX_CYCLE_DAYS - 1, -1, -1)  # days before the cut
-    in_cycle = age[None, :] < (cut - start + 1)[:, None]
-    cycle_days = (in_cycle & np.isfinite(window)).sum(axis=1)
-    recent = np.broadcast_to(age < RUN_RATE_FALLBACK_DAYS, window.shape)
-    mask = np.where((cycle_days >= RUN_RATE_MIN_DAYS)[:, None], in_cycle, recent)
-    rate = np.nan_to_num(nanmean_rows(np.where(mask, window, np.nan)))
-    return np.repeat(rate[:, None], horizon, axis=1)
-
-
-def _weekly_profile(values, cut):
-    """Mean of each weekday over the last weeks: ``(lines, 7)``, column 0 = the cut's day + 1."""
-    window = _window(values, cut, 7 * SEASONAL_WEEKS).reshape(len(cut), SEASONAL_WEEKS, 7)
-    profile = nanmean_rows(window, axis=1)
-    overall = nanmean_rows(profile)
-    return np.where(np.isfinite(profile), profile, np.nan_to_num(overall)[:, None]), window
-
-
-def seasonal_naive(values, cut, start, horizon):
-    """Each day: the mean of the same weekday over the last 4 weeks."""
-    profile, _window_unused = _weekly_profile(values, cut)
-    return profile[:, np.arange(horizon) % 7]
-
-
-def _trend_design(rows, width):
-    """Design matrix: intercept, trend (0 at the cut, 1 per window) and 6 weekday dummies."""
-    t = np.arange(rows)
-    design = np.zeros((rows, 8))
-    design[:, 0] = 1.0
-    design[:, 1] = (t - (width - 1)) / width
-    phase = t % 7
-    design[np.nonzero(phase)[0], phase[phase > 0] + 1] = 1.0
-    return design
-
-
-def trend_weekly(values, cut, start, horizon):
-    """Linear trend + day-of-week least squares over the last 8 weeks, all lines at once.
-
-    Each line is scaled by its mean; unknown days get zero weight. The weighted normal
-    equations of all lines are built with two matrix products on a shared design matrix and
-    solved for all lines at once (:func:`solve_spd`); a second solve shrinks the slope (ridge =
-    the line's residual variance over the prior variance of a slope, :data:`TREND_PRIOR`),
-    so noisy lines keep a nearly flat trend and clean trends are followed.
-    Lines with fewer than 21 known days fall back to :func:`seasonal_naive`.
-    """
-    width = 7 * TREND_WEEKS
-    window = _window(values, cut, width)
-    known = np.isfinite(window)
-    level = nanmean_rows(window)
-    fit = (known.sum(axis=1) >= TREND_MIN_DAYS) & (level > 0)
-    scale = np.where(fit, level, 1.0)
-    target = np.where(known, window, 0.0) / scale[:, None]
-    design = _trend_design(width + horizon, width)
-    past, future = design[:width], design[width:]
-    params = past.shape[1]
-    outer = (past[:, :, None] * past[:, None, :]).reshape(width, params * params)
-    gram = (known.astype(float) @ outer).reshape(len(cut), params, params)
-    diagonal = np.arange(params)
-    gram[:, diagonal, diagonal] += 1e-6  # keeps weekdays without data solvable
-    rhs = target @ past
-    beta = solve_spd(gram, rhs)
-    residual = np.where(known, target - beta @ past.T, 0.0)
-    noise = (residual**2).sum(axis=1) / np.maximum(known.sum(axis=1) - params, 1)
-    gram[:, 1, 1] += noise / TREND_PRIOR**2  # ridge on the slope: noise / prior variance
-    beta = solve_spd(gram, rhs)
-    forecast = np.clip(beta @ future.T, 0.0, None) * scale[:, None]
-    return np.where(fit[:, None], forecast, seasonal_naive(values, cut, start, horizon))
-
-
-def solve_spd(matrices, rhs):
-    """Solve ``matrices[i] @ x[i] = rhs[i]`` for a stack of small symmetric positive definite
-    matrices: Gaussian elimination vectorised across the stack (a loop over the 8 columns),
-    much faster than ``numpy.linalg.solve`` on thousands of 8 x 8 systems."""
-    a, b = matrices.copy(), rhs.copy()
-    size = a.shape[-1]
-    for k in range(size - 1):
-        factor = a[:, k + 1 :, k] / a[:, k, k, None]
-        a[:, k + 1 :, k:] -= factor[:, :, None] * a[:, None, k, k:]
-        b[:, k + 1 :] -= factor * b[:, k, None]
-    x = np.empty_like(b)
-    for k in range(size - 1, -1, -1):
-        x[:, k] = (b[:, k] - (a[:, k, k + 1 :] * x[:, k + 1 :]).sum(axis=1)) / a[:, k, k]
-    return x
-
-
-METHOD_FUNCTIONS = {
-    "run_rate": run_rate,
-    "seasonal_naive": seasonal_naive,
-    "trend_weekly": trend_weekly,
-}
-
-
-def predict(method, values, cut, start, horizon):
-    """Daily forecasts ``(lines, horizon)`` of ``method`` for the days after ``cut``, >= 0.
-
-    ``values``: usage matrix whose column 0 is NaN padding; ``cut``: column of each line's last
-    known day; ``start``: column of each line's current cycle start.
-    """
-    forecast = METHOD_FUNCTIONS[method](values, cut, start, horizon)
-    return np.clip(np.nan_to_num(forecast), 0.0, None)
-
-
-def daily_spread(values, cut):
-    """Robust standard deviation of a line's daily usage around its weekly profile."""
-    profile, window = _weekly_profile(values, cut)
-    residual = np.abs(window - profile[:, None, :]).reshape(len(cut), 7 * SEASONAL_WEEKS)
-    correction = np.sqrt(SEASONAL_WEEKS / (SEASONAL_WEEKS - 1.0))
-    return np.nan_to_num(1.4826 * correction * nanmedian_rows(residual))
-
-
-# --------------------------------------------------------------------------- backtest
-class _Span:
-    """Cumulative sums per line, for O(1) sums and completeness checks of column ranges."""
-
-    def __init__(self, values):
-        self.total = np.cumsum(np.nan_to_num(values), axis=1)
-        self.unknown = np.cumsum(np.isnan(values), axis=1)
-
-    def _diff(self, cumulative, first, last):
-        rows = np.arange(len(first))
-        width = cumulative.shape[1]
-        high = cumulative[rows, np.clip(last, 0, width - 1)]
-        return high - cumulative[rows, np.clip(first - 1, 0, width - 1)]
-
-    def sum(self, first, last):
-        """Sum of the known values of columns ``first..last`` per line (0 when empty)."""
-        return np.where(last >= first, self._diff(self.total, first, last), 0.0)
-
-    def complete(self, first, last):
-        """Whether columns ``first..last`` are all known (and inside the matrix)."""
-        gaps = self._diff(self.unknown, first, last)
-        inside = (first >= 1) & (last >= first) & (last < self.total.shape[1])
-        return (gaps == 0) & inside
-
-
-@dataclass
-class _Origin:
-    """Forecasts of every line from one origin: now, or the same day of a previous cycle.
-
-    Columns of the usage matrix: ``cut`` the last known day, ``first``/``last`` the days of
-    the cycle, ``next_last`` the last day of the following cycle. ``known``: GB of the cycle
-    up to the cut; ``recent``/``weekly_sd``: mean daily GB and standard deviation of the
-    weekly totals over the last 8 weeks; ``rest``/``following``: GB forecast per method for
-    the rest of the cycle and for the following cycle; ``actual``/``next_actual``: true
-    totals of a backtest fold (NaN when unknown). ``scale``/``next_scale``: the error scales
-    of both forecasts (:func:`_error_scale`).
-    """
-
-    cut: np.ndarray
-    first: np.ndarray
-    last: np.ndarray
-    next_last: np.ndarray
-    known: np.ndarray
-    recent: np.ndarray
-    weekly_sd: np.ndarray
-    rest: dict
-    following: dict
-    daily: dict
-    actual: np.ndarray = None
-    next_actual: np.ndarray = None
-
-    @property
-    def position(self):
-        """Day of the cycle of the origin (days known in the cycle)."""
-        return self.cut - self.first + 1
-
-    @property
-    def scale(self):
-        return _error_scale(self.recent, self.weekly_sd, self.last - self.cut)
-
-    @property
-    def next_scale(self):
-        return _error_scale(self.recent, self.weekly_sd, self.next_last - self.last)
-
-
-def _error_scale(mean, weekly_sd, days):
-    """Typical error (GB) of a forecast of ``days`` days of use: the randomness of the sum
-    (weekly totals vary by ``weekly_sd``) combined with an error on the level of
-    :data:`LEVEL_ERROR` times the mean. Only its relative size across lines and horizons
-    matters: the calibration turns it into GB with the backtest errors."""
-    return np.sqrt(weekly_sd**2 * days / 7.0 + (LEVEL_ERROR * mean * days) ** 2)
-
-
-def _origin(values, span, cut, first, last, next_last, methods, keep_daily=False):
-    """Forecast every line with every method from ``cut`` to the following cycle's end."""
-    horizon = max(int((next_last - cut).max(initial=1)), 1)
-    step = np.arange(1, horizon + 1)[None, :]
-    left = (last - cut)[:, None]
-    in_cycle = step <= left
-    in_next = (step > left) & (step <= (next_last - cut)[:, None])
-    rest, following, daily = {}, {}, {}
-    for method in methods:
-        forecast = predict(method, values, cut, first, horizon)
-        rest[method] = (forecast * in_cycle).sum(axis=1)
-        following[method] = (forecast * in_next).sum(axis=1)
-        if keep_daily:
-            daily[method] = forecast
-    window = _window(values, cut, 7 * ERROR_SCALE_WEEKS)
-    recent = np.nan_to_num(nanmean_rows(window))
-    weeks = np.where(np.isfinite(window), window, recent[:, None])
-    weeks = weeks.reshape(len(cut), ERROR_SCALE_WEEKS, 7)
-    weekly_sd = weeks.sum(axis=2).std(axis=1)  # unknown days count as the mean
-    known = span.sum(first, cut)
-    return _Origin(cut, first, last, next_last, known, recent, weekly_sd, rest, following, daily)
-
-
-def backtest_origins(values, span, elapsed, cycle_start, billing_day, first_day, methods, cycles):
-    """The backtest folds: one :class:`_Origin` per previous cycle with some usable line.
-
-    Fold ``k`` pretends today is the same day of the ``k``-th previous cycle as now (at least
-    one day before its end) and forecasts the rest of that cycle and the following one with
-    every method. A fold counts for a line (its ``actual`` is known) when the whole cycle is
-    known, is > 0 GB and the line had about as much history then as now (at most a week less
-    in the last 8 weeks): a fold with less to go on than today's forecast would misjudge it.
-    """
-    cut_now = np.full(len(elapsed), values.shape[1] - 1)
-    history = _history_days(values, cut_now) - 7
-    origins = []
-    for back in range(1, cycles + 1):
-        start, end = _previous_cycle(cycle_start, billing_day, back)
-        following_end = _previous_cycle(cycle_start, billing_day, back - 1)[1]
-        first = (start - first_day) // DAY + 1
-        last = (end - first_day) // DAY + 1
-        next_last = (following_end - first_day) // DAY + 1
-        cut = np.minimum(first + elapsed - 1, last - 1)
-        enough = _history_days(values, cut) >= history
-        if not enough.any():
-            break  # older cycles have less history still
-        usable = enough & span.complete(first, last)
-        if not usable.any():
-            continue
-        origin = _origin(values, span, cut, first, last, next_last, methods)
-        actual = span.sum(first, last)
-        origin.actual = np.where(usable & (actual > 0), actual, np.nan)
-        following = span.sum(last + 1, next_last)
-        following_known = usable & span.complete(last + 1, next_last) & (following > 0)
-        origin.next_actual = np.where(following_known, following, np.nan)
-        origins.append(origin)
-    return origins
-
-
-def _history_days(values, cut):
-    """Known days in the 8 weeks up to ``cut``, per line."""
-    return np.isfinite(_window(values, cut, 7 * ERROR_SCALE_WEEKS)).sum(axis=1)
-
-
+# --------------------------------------------------------------------------- fleet model
 def _fit_boosted(values, folds, now):
     """Train the fleet-wide boosted model on the folds (``lib.forecast_boosted``).
 
@@ -478,47 +175,6 @@ def _fit_boosted(values, folds, now):
         origin.rest[BOOSTED][valid_rows] = folds_rest[offset : offset + len(valid_rows)]
         offset += len(valid_rows)
     return True
-
-
-def relative_errors(folds, methods, lines):
-    """Signed relative end-of-cycle errors ``(folds, methods, lines)``, NaN without a fold."""
-    errors = np.full((len(folds), len(methods), lines), np.nan)
-    for index, origin in enumerate(folds):
-        for position, method in enumerate(methods):
-            errors[index, position] = (origin.known + origin.rest[method]) / origin.actual - 1
-    return errors
-
-
-def choose_methods(errors, methods, shrink=None):
-    """Per line: index of the chosen method and the MAPE of every method ``(methods, lines)``.
-
-    A line's score for a method is its own MAPE over its ``n`` folds blended with the
-    fleet-wide MAPE of that method: ``(n * own + shrink * fleet) / (n + shrink)``. Lines without
-    folds take the method that is best fleet-wide (the first method if no line has folds).
-    """
-    shrink = CHOICE_SHRINK if shrink is None else shrink
-    absolute = np.abs(errors)
-    folds = np.isfinite(absolute).sum(axis=0)  # (methods, lines)
-    mape = nanmean_rows(np.moveaxis(absolute, 0, -1))  # (methods, lines)
-    fleet = nanmean_rows(mape)
-    fleet = np.where(np.isfinite(fleet), fleet, 0.0)
-    score = (folds * np.nan_to_num(mape) + shrink * fleet[:, None]) / (folds + shrink)
-    score = np.where(folds > 0, score, fleet[:, None])
-    return np.argmin(score, axis=0), mape
-
-
-def held_out_choices(errors, methods):
-    """``(folds, lines)``: the method each line would choose without fold ``k``'s errors.
-
-    The error of that choice on fold ``k`` is an honest sample of the error of a chosen
-    method (the choice on all folds flatters the folds it was made on).
-    """
-    choices = np.zeros((errors.shape[0], errors.shape[2]), dtype=int)
-    for fold in range(errors.shape[0]):
-        others = errors.copy()
-        others[fold] = np.nan
-        choices[fold] = choose_methods(others, methods)[0]
-    return choices
 
 
 # --------------------------------------------------------------------------- result
