@@ -423,6 +423,12 @@ def test_opt_in_then_cool_down(api, simulator):
     content = api.ok("POST", "/service-lines/%s/data/opt-out" % number)["content"]
     assert content["deactivatedDate"] == "2026-07-21T00:00:00Z"
     assert api.line(number)["optInProductId"] is None
+    api.ok("POST", "/service-lines/%s/data/opt-out" % number)  # already out: nothing changes
+    # every accepted call is listed, a refused one is not
+    assert [(c["serviceLineNumber"], c["optIn"], c["changed"]) for c in
+            api.operations()["opt_changes"]] == [
+        (number, True, True), (number, False, True), (number, False, False)
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- cancellation
@@ -437,6 +443,10 @@ def test_deactivate_at_next_billing_date_or_now(api, simulator):
     line = api.line(number)
     assert line["endDate"] == "2026-07-20T00:00:00Z" and line["active"] is False
     api.error("DELETE", "/service-lines/" + number, 422, member="serviceLineNumber")
+    assert [(c["endDate"][:10], c["endNow"], c["reason"]) for c in
+            api.operations()["cancellations"]] == [
+        (end.isoformat(), False, "unpaid"), ("2026-07-20", True, None)
+    ]  # fmt: skip
     api.error(
         "POST",
         "/service-lines/%s/data/top-up" % number,

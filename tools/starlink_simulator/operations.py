@@ -459,7 +459,8 @@ def _opt(sim, number, opt_in):
         cooling = (
             state.opt_changed_at is not None and now - state.opt_changed_at < OPT_IN_COOL_DOWN_S
         )
-        if state.opted_in != opt_in:
+        changed = state.opted_in != opt_in
+        if changed:
             if cooling:
                 status, body = (
                     422,
@@ -482,6 +483,10 @@ def _opt(sim, number, opt_in):
             else:
                 state.opt_deactivated = today
             _save(sim, state)
+        sim.state.opt_changes.append(
+            {"serviceLineNumber": number, "optIn": opt_in, "changed": changed, "at": _now_iso(sim)}
+        )
+        sim.state.touch()
         return 200, envelope(_opt_content(state, cooling))
 
 
@@ -531,6 +536,10 @@ def deactivate_service_line(sim, request, number):
         state.cancel_reason = reason or state.cancel_reason
         state.segments = [s for s in state.segments if s.start <= today]
         _save(sim, state)
+        sim.state.cancellations.append(
+            {"serviceLineNumber": number, "endDate": iso(state.end_date), "endNow": end_now,
+             "reason": reason, "at": _now_iso(sim)}
+        )  # fmt: skip
     return 200, envelope()
 
 

@@ -112,6 +112,8 @@ class AccountState:
             self.charges = []  # every top-up charged, in order
             self.plan_changes = []  # every accepted plan change, in order
             self.reboots = []  # {"deviceId", "kind", "at"}
+            self.opt_changes = []  # every accepted opt-in/opt-out call, changed or not
+            self.cancellations = []  # every accepted DELETE of a service line
             self._counter = 0
 
     def touch(self):
@@ -139,4 +141,6 @@ class AccountState:
                 "charges": [dict(c) for c in self.charges],
                 "plan_changes": [dict(c) for c in self.plan_changes],
                 "reboots": [dict(r) for r in self.reboots],
+                "opt_changes": [dict(c) for c in self.opt_changes],
+                "cancellations": [dict(c) for c in self.cancellations],
             }
