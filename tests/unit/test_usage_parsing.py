@@ -171,3 +171,61 @@ def test_bad_service_lines_and_cycles():
         "billing cycle: date is not ISO 8601: 'x'",
     ]
     assert batch.cycles[0].priority_gb == 5.5 and batch.cycles[0].overage_line_count == 0
+
+
+def test_overage_lines_kept_one_by_one():
+    cycle = {
+        "startDate": "2026-06-05T00:00:00Z",
+        "endDate": "2026-07-04T23:59:59Z",
+        "overageLines": [
+            {
+                "overageAmountGB": 12.0,
+                "consumedAmountGB": 50.0,
+                "usageLimitGB": 50.0,
+                "pricePerGB": 0.5,
+                "overagePrice": 6.0,
+                "productId": "OVG-1",
+                "dataOverageType": 1,
+                "activeFrom": "2026-06-05T00:00:00Z",
+            },
+            {"overageAmountGB": -1.0, "overagePrice": 4.5},
+            {
+                "overageAmountGB": 9.0,
+                "overagePrice": 4.5,
+                "dataOverageType": "DeprioritizedPerGb",
+                "activeFrom": None,
+            },
+            {"overageAmountGB": 1.0, "activeFrom": "yesterday"},
+        ],
+    }
+    batch = parse_data_usage(_answer(cycle))
+    first, second = batch.overage_lines
+    assert first == (
+        "AST-1", date(2026, 6, 5), date(2026, 7, 4), 0, 12.0, 50.0, 50.0, 0.5, 6.0, "OVG-1",
+        "priority_per_gb", date(2026, 6, 5),
+    )  # fmt: skip
+    assert (second.position, second.overage_gb, second.overage_type, second.active_from) == (
+        2, 9.0, "deprioritized_per_gb", None,
+    )  # fmt: skip
+    assert [s.reason for s in batch.skipped] == [
+        "overage line: overageAmountGB is negative: -1.0",
+        "overage line: date is not ISO 8601: 'yesterday'",
+    ]
+    (total,) = batch.cycles
+    assert (total.overage_gb, total.overage_price, total.overage_line_count) == (21.0, 10.5, 2)
+
+
+def test_overage_lines_of_the_simulator(simulator, make_client):
+    _faults(simulator, overage_lines=2)
+    results = make_client().query_data_usage(
+        [_line(simulator, ARCHETYPE_OVERAGE)], previous_billing_cycles=2
+    )
+    batch = parse_data_usage(results)
+    assert batch.skipped == []
+    raw = [line for cycle in results[0]["billingCycles"] for line in cycle["overageLines"]]
+    assert len(batch.overage_lines) == len(raw) > 0
+    for parsed, line in zip(batch.overage_lines, raw, strict=True):
+        assert parsed.overage_gb == line["overageAmountGB"]
+        assert parsed.price_per_gb == line["pricePerGB"]
+        assert parsed.product_id == line["productId"]
+        assert parsed.overage_type == "priority_per_gb"

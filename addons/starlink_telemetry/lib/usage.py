@@ -47,6 +47,27 @@ class CycleUsage(NamedTuple):
     usage_limit_gb: float
 
 
+class OverageLine(NamedTuple):
+    """One ``DataUsageOverageLine`` of a cycle (``position``: its place in the cycle's list).
+
+    ``overage_gb`` is the opt-in priority data beyond ``usage_limit_gb`` (only opt-in
+    priority data counts toward overage); ``consumed_gb`` the priority data up to the limit.
+    """
+
+    service_line_number: str
+    cycle_start: date
+    cycle_end: date
+    position: int
+    overage_gb: float
+    consumed_gb: float
+    usage_limit_gb: float
+    price_per_gb: float
+    overage_price: float
+    product_id: object
+    overage_type: object
+    active_from: object
+
+
 class ServicePlan(NamedTuple):
     """``servicePlan`` of a service line: the plan's product id and its priority data limit."""
 
@@ -65,13 +86,23 @@ class SkippedUsage(NamedTuple):
 DAILY_FIELDS = DailyUsage._fields
 CYCLE_FIELDS = CycleUsage._fields
 
+# ``DataOverageType``: an integer enum, its names accepted too; anything else is kept as None.
+OVERAGE_TYPES = ("none", "priority_per_gb", "deprioritized_per_gb", "limit_no_overage")
+OVERAGE_TYPE_NAMES = {
+    "None": "none",
+    "PriorityPerGb": "priority_per_gb",
+    "DeprioritizedPerGb": "deprioritized_per_gb",
+    "LimitWithNoOverageData": "limit_no_overage",
+}
+
 
 @dataclass
 class UsageBatch:
-    """Parsed usage: daily rows, cycle totals, service plans, skipped entries."""
+    """Parsed usage: daily rows, cycle totals, overage lines, service plans, skipped entries."""
 
     daily: list = field(default_factory=list)
     cycles: list = field(default_factory=list)
+    overage_lines: list = field(default_factory=list)
     plans: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     duplicates: int = 0
@@ -178,7 +209,7 @@ def _parse_cycle(batch, daily, number, cycle, plan_limit):
         daily[key] = days[row.date] = row
     sums = [sum(row[2 + position] for row in days.values()) for position in range(4)]
     totals = [_total(cycle, name, sums[position]) for position, name in enumerate(TOTAL_FIELDS_API)]
-    overage_gb, overage_price, count, limit = _overage(batch, number, cycle, plan_limit)
+    overage_gb, overage_price, count, limit = _overage(batch, number, cycle, plan_limit, start, end)
     batch.cycles.append(
         CycleUsage(number, start, end, *totals, overage_gb, overage_price, count, limit)
     )
@@ -201,23 +232,50 @@ def _total(cycle, name, fallback):
     return round(fallback, 3)
 
 
-def _overage(batch, number, cycle, plan_limit):
-    """Summed ``(overage_gb, overage_price, line_count, usage_limit_gb)``."""
+def _overage(batch, number, cycle, plan_limit, start, end):
+    """Summed ``(overage_gb, overage_price, line_count, usage_limit_gb)``; each valid line
+    is kept in ``batch.overage_lines``, a bad one is skipped and reported."""
     amount = price = 0.0
     count = 0
     limit = plan_limit
-    for line in cycle.get("overageLines") or []:
+    for position, line in enumerate(cycle.get("overageLines") or []):
         try:
-            if not isinstance(line, dict):
-                raise BadEntry("overage line is not an object")
-            line_amount = _gb(line, "overageAmountGB")
-            line_price = _gb(line, "overagePrice")
-            line_limit = _gb(line, "usageLimitGB")
+            row = _parse_overage_line(number, start, end, position, line)
         except BadEntry as exc:
             batch.skipped.append(SkippedUsage(number, "overage line: %s" % exc))
             continue
-        amount += line_amount
-        price += line_price
-        limit = line_limit or limit
+        batch.overage_lines.append(row)
+        amount += row.overage_gb
+        price += row.overage_price
+        limit = row.usage_limit_gb or limit
         count += 1
     return round(amount, 3), round(price, 2), count, limit
+
+
+def _parse_overage_line(number, start, end, position, line):
+    """One ``DataUsageOverageLine`` object as an :class:`OverageLine`."""
+    if not isinstance(line, dict):
+        raise BadEntry("overage line is not an object")
+    product = line.get("productId")
+    active_from = line.get("activeFrom")
+    return OverageLine(
+        number,
+        start,
+        end,
+        position,
+        _gb(line, "overageAmountGB"),
+        _gb(line, "consumedAmountGB"),
+        _gb(line, "usageLimitGB"),
+        _gb(line, "pricePerGB"),
+        _gb(line, "overagePrice"),
+        product if isinstance(product, str) and product else None,
+        _overage_type(line.get("dataOverageType")),
+        parse_day(active_from) if active_from is not None else None,
+    )
+
+
+def _overage_type(value):
+    """``DataOverageType`` (integer or name) as a key of ``OVERAGE_TYPES``, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(OVERAGE_TYPES):
+        return OVERAGE_TYPES[value]
+    return OVERAGE_TYPE_NAMES.get(value) if isinstance(value, str) else None
