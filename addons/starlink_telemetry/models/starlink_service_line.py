@@ -154,6 +154,10 @@ class StarlinkServiceLine(models.Model):
         self.ensure_one()
         if self.state == "suspended" and values["state"] == "active":
             values = dict(values, state="suspended")
+        # Several products may carry one Starlink reference: the line keeps its own.
+        plan = self.env["product.product"].browse(values.get("product_id"))
+        if plan and plan.starlink_product_reference == self.product_id.starlink_product_reference:
+            values = dict(values, product_id=self.product_id.id)
         changed = changed_values(self, values)
         if changed:
             self.write(changed)
@@ -433,13 +437,17 @@ class StarlinkServiceLine(models.Model):
             "service_line_number": payload["serviceLineNumber"],
             "address_reference": payload.get("addressReferenceId") or self.address_reference,
         }
-        plan = self.env["product.product"].search(
-            [("is_starlink_plan", "=", True),
-             ("starlink_product_reference", "=", payload.get("productReferenceId") or False),
-             ("company_id", "in", (False, self.company_id.id))], limit=1,
-        )  # fmt: skip
-        if plan:
-            values["product_id"] = plan.id
+        reference = payload.get("productReferenceId") or False
+        # The line's own plan when it is the one Starlink names (several products may carry
+        # one Starlink reference, e.g. at different prices).
+        if self.product_id.starlink_product_reference != reference:
+            plan = self.env["product.product"].search(
+                [("is_starlink_plan", "=", True),
+                 ("starlink_product_reference", "=", reference),
+                 ("company_id", "in", (False, self.company_id.id))], limit=1,
+            )  # fmt: skip
+            if plan:
+                values["product_id"] = plan.id
         if start:
             values.update(date_start=start, billing_day=start.day)
         if payload.get("active"):

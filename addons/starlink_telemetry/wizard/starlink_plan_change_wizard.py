@@ -27,6 +27,12 @@ class StarlinkPlanChangeWizard(models.TransientModel):
     timing = fields.Selection(TIMINGS, default="starlink", required=True)
     is_upgrade = fields.Boolean(compute="_compute_is_upgrade")
 
+    request_id = fields.Many2one(
+        "starlink.api.request",
+        readonly=True,
+        help="The request this wizard sent: confirming it again sends nothing.",
+    )
+
     @api.depends("product_id", "current_product_id")
     def _compute_is_upgrade(self):
         for wizard in self:
@@ -39,6 +45,10 @@ class StarlinkPlanChangeWizard(models.TransientModel):
         self.ensure_one()
         Request = self.env["starlink.api.request"]
         Request._check_kind_access("plan_change")
+        if self.request_id:
+            raise UserError(
+                _("%s was sent already: it is never sent twice.", self.request_id.display_name)
+            )
         line = self.service_line_id
         if line.state not in ("active", "suspended"):
             raise UserError(_("Only a running line can change plan (%s).", line.display_name))
@@ -52,6 +62,7 @@ class StarlinkPlanChangeWizard(models.TransientModel):
             service_line_id=line.id,
             product_id=self.product_id.id,
         )
+        self.request_id = request
         return request.action_send()
 
     def _prepare_payload(self):

@@ -24,6 +24,12 @@ class StarlinkTopUpWizard(models.TransientModel):
     price_unit = fields.Monetary(string="Price per Block", compute="_compute_price")
     amount = fields.Monetary(string="Price", compute="_compute_price")
 
+    request_id = fields.Many2one(
+        "starlink.api.request",
+        readonly=True,
+        help="The request this wizard sent: confirming it again sends nothing.",
+    )
+
     @api.depends("product_id", "block_count", "service_line_id")
     def _compute_price(self):
         for wizard in self:
@@ -37,6 +43,10 @@ class StarlinkTopUpWizard(models.TransientModel):
         self.ensure_one()
         Request = self.env["starlink.api.request"]
         Request._check_kind_access("top_up")
+        if self.request_id:
+            raise UserError(
+                _("%s was sent already: it is never sent twice.", self.request_id.display_name)
+            )
         line = self.service_line_id
         if not 1 <= self.block_count <= 100:
             raise UserError(_("Order between 1 and 100 blocks of 50 GB."))
@@ -55,6 +65,7 @@ class StarlinkTopUpWizard(models.TransientModel):
             currency_id=self.currency_id.id,
             product_id=self.product_id.id,
         )
+        self.request_id = request
         return request.action_send()
 
     def _prepare_payload(self, plan_reference):
