@@ -105,7 +105,9 @@ class TestWholePath(StarlinkSaleCase):
         return self.contract._get_related_invoices().sorted("id")
 
     def lines_of(self, invoice):
-        return [(line.name, line.quantity, line.price_subtotal) for line in invoice.invoice_line_ids]
+        return [
+            (line.name, line.quantity, line.price_subtotal) for line in invoice.invoice_line_ids
+        ]
 
     def usage(self, day, priority, opt_in):
         self.env["starlink.usage.daily"]._upsert([(self.line.id, day, priority, opt_in, 0.0, 0.0)])
@@ -219,7 +221,10 @@ class TestWholePath(StarlinkSaleCase):
         client = self.account._starlink_client()
         periods = client.get_partial_periods(self.number)
         self.assertEqual(
-            [(p["productReferenceId"], p["periodStart"][:10], p["periodEnd"][:10]) for p in periods],
+            [
+                (p["productReferenceId"], p["periodStart"][:10], p["periodEnd"][:10])
+                for p in periods
+            ],
             [("SL-LP-50GB", "2026-08-10", "2026-08-19"), ("SL-LP-1TB", "2026-08-20", "2026-09-09")],
         )
         self.invoice_run()
@@ -259,7 +264,9 @@ class TestWholePath(StarlinkSaleCase):
         self.invoice_run()
         self.invoice_run()
         top_up = self.invoices()[-1]
-        self.assertEqual(self.lines_of(top_up), [(f"{self.number}: Data block 50 GB, 09/20", 1.0, 15.0)])
+        self.assertEqual(
+            self.lines_of(top_up), [(f"{self.number}: Data block 50 GB, 09/20", 1.0, 15.0)]
+        )
         self.assertEqual(
             sum(len(invoice.invoice_line_ids) for invoice in self.invoices()), 6, "billed once"
         )
