@@ -1,4 +1,6 @@
+from . import account_move
 from . import product_template
+from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import starlink_account
@@ -7,7 +9,10 @@ from . import starlink_alert_notification
 from . import starlink_alert
 from . import starlink_api_request_follow_up
 from . import starlink_api_request
+from . import starlink_api_request_nonpayment
 from . import starlink_service_line
+from . import starlink_service_line_nonpayment
+from . import starlink_service_line_suspension
 from . import starlink_sync_status
 from . import starlink_telemetry_hourly
 from . import starlink_telemetry_sample

@@ -42,3 +42,15 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="starlink_telemetry.health_obstructed_percent",
         default=HEALTH_DEFAULTS["obstructed_percent"],
     )
+    starlink_nonpayment_enabled = fields.Boolean(
+        related="company_id.starlink_nonpayment_enabled", readonly=False
+    )
+    starlink_nonpayment_grace_days = fields.Integer(
+        related="company_id.starlink_nonpayment_grace_days", readonly=False
+    )
+    starlink_nonpayment_action = fields.Selection(
+        related="company_id.starlink_nonpayment_action", readonly=False
+    )
+    starlink_nonpayment_mail = fields.Boolean(
+        related="company_id.starlink_nonpayment_mail", readonly=False
+    )

@@ -238,6 +238,11 @@ class StarlinkApiRequest(models.Model):
         except StarlinkError as error:
             self._settle("failed", error=_("Starlink could not be read before sending: %s", error))
             return
+        done_already = self._done_already(snapshot)
+        if done_already:
+            self.before_snapshot = json.dumps(snapshot, sort_keys=True)
+            self._settle("confirmed", note=done_already)
+            return
         self.write(
             {
                 "state": "sending",
@@ -285,6 +290,11 @@ class StarlinkApiRequest(models.Model):
         """What a later check compares with (None: nothing to read for this kind)."""
         if self.kind == "top_up":
             return self._line_top_ups(client)
+        return None
+
+    def _done_already(self, snapshot):
+        """A note when the reading before sending shows nothing left to do (nothing is
+        sent then), else None."""
         return None
 
     def _is_checkable(self):

@@ -14,3 +14,4 @@ from . import test_cron_failures
 from . import test_api_requests
 from . import test_activation
 from . import test_whole_path
+from . import test_nonpayment
