@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/ against its own database (created or updated when needed).
 #   bash bench/run.sh telemetry [options of bench/telemetry_ingest.py]
+#   bash bench/run.sh invoicing [options of bench/invoicing.py]
 # Environment: BENCH_DB (default starlink_bench), BENCH_FRESH=1 to drop and recreate it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/setup.sh"
@@ -36,5 +37,6 @@ fi
 
 case $what in
     telemetry) exec "$VENV_PY" "$PROJECT_DIR/bench/telemetry_ingest.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
-    *) die "unknown benchmark '$what' (known: telemetry)" ;;
+    invoicing) exec "$VENV_PY" "$PROJECT_DIR/bench/invoicing.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
+    *) die "unknown benchmark '$what' (known: telemetry, invoicing)" ;;
 esac
