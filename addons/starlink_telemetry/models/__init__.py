@@ -1,4 +1,5 @@
 from . import account_move
+from . import contract_line
 from . import product_template
 from . import res_company
 from . import res_config_settings
@@ -10,6 +11,10 @@ from . import starlink_alert
 from . import starlink_api_request_follow_up
 from . import starlink_api_request
 from . import starlink_api_request_nonpayment
+from . import starlink_cost_line
+from . import starlink_margin_report
+from . import starlink_overage_line
+from . import starlink_overage_reconciliation
 from . import starlink_service_line
 from . import starlink_service_line_nonpayment
 from . import starlink_service_line_suspension

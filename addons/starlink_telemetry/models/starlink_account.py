@@ -172,6 +172,7 @@ class StarlinkAccount(models.Model):
         for account in accounts:
             account._sync_inventory()
             account._sync_usage()
+            self.env["starlink.cost.line"].sudo()._sync_account(account)
             account._poll_telemetry(polls=1)
         failed = accounts.sync_status_ids.filtered(lambda s: s.state == "error")
         if failed:

@@ -66,6 +66,13 @@ class StarlinkServiceLine(models.Model):
         "starlink.api.request", "service_line_id", string="Starlink Requests"
     )
     api_request_count = fields.Integer(compute="_compute_api_request_count")
+    overage_cycle_count = fields.Integer(
+        compute="_compute_overage_counts", help="Billing cycles reconciled with Starlink."
+    )
+    overage_difference_count = fields.Integer(
+        compute="_compute_overage_counts",
+        help="Billing cycles whose overage differs between Starlink and us.",
+    )
 
     @api.model
     def _starlink_sync(self, account, lines, addresses):
@@ -414,6 +421,19 @@ class StarlinkServiceLine(models.Model):
         )
         for line in self:
             line.api_request_count = counts.get(line, 0)
+
+    def _compute_overage_counts(self):
+        counts = {
+            (line, differs): count
+            for line, differs, count in self.env["starlink.overage.reconciliation"]._read_group(
+                [("service_line_id", "in", self.ids)],
+                ["service_line_id", "has_difference"],
+                ["__count"],
+            )
+        }
+        for line in self:
+            line.overage_difference_count = counts.get((line, True), 0)
+            line.overage_cycle_count = line.overage_difference_count + counts.get((line, False), 0)
 
     def action_view_api_requests(self):
         self.ensure_one()

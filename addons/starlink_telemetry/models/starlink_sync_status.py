@@ -7,6 +7,7 @@ STREAMS = [
     ("service_lines", "Service Lines"),
     ("terminals", "Terminals"),
     ("usage", "Daily Usage"),
+    ("costs", "Starlink Costs"),
     ("telemetry", "Telemetry Stream"),
     ("maintenance", "Telemetry Maintenance"),
 ]

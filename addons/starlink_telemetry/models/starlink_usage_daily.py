@@ -16,7 +16,8 @@ class StarlinkUsageDaily(models.Model):
 
     @api.model
     def _starlink_sync(self, account, batch):
-        """Upsert the daily rows of a parsed usage batch (``lib.usage.UsageBatch``).
+        """Upsert the daily rows of a parsed usage batch (``lib.usage.UsageBatch``) and store
+        its cycles with Starlink's overage lines (``starlink.overage.reconciliation``).
 
         Rows of unknown service lines are skipped and counted with the parser's own skipped
         entries. The plans' data limits follow the answer's ``servicePlan`` first (see
@@ -33,6 +34,8 @@ class StarlinkUsageDaily(models.Model):
                 continue
             rows.append((line_id, day.date, *day[2:]))
         written = self._upsert(rows)
+        # Each cycle received, with Starlink's overage lines, next to the overage we count.
+        unknown |= self.env["starlink.overage.reconciliation"]._starlink_sync(batch, lines)
         reasons = [f"{s.service_line_number}: {s.reason}" for s in batch.skipped]
         reasons += [f"{number}: unknown service line" for number in sorted(unknown)]
         reasons += plan_notes

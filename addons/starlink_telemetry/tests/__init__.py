@@ -13,5 +13,8 @@ from . import test_token_budget
 from . import test_cron_failures
 from . import test_api_requests
 from . import test_activation
+from . import test_overage_reconciliation
+from . import test_cost_sync
+from . import test_margin_report
 from . import test_whole_path
 from . import test_nonpayment
