@@ -4,8 +4,9 @@ Run by `make run` through `odoo-bin shell` (``env`` is Odoo's environment) once 
 with SIMULATORS="<account number>=<base url>,..." in the environment. Each simulator serves
 its account's demo fleet as the database holds it (`tools/demo_fleet.py`): the same service
 lines and terminals, so the synchronisation keeps every one of them. For each demo account:
-its API URLs and credentials point at its simulator, then a first synchronisation runs, then
-the forecasts and the alert rules. From then on the scheduled actions keep the demo alive.
+its API URLs and credentials point at its simulator, then a first synchronisation runs (with
+Starlink's invoices, the costs of the margin analysis), then the forecasts and the alert rules.
+From then on the scheduled actions keep the demo alive.
 """
 
 import logging
@@ -29,6 +30,7 @@ def link_account(account, base_url):
     )
     account._sync_inventory()
     account._sync_usage()
+    env["starlink.cost.line"]._sync_account(account)  # noqa: F821 - odoo shell
     _logger.info("Demo account %s now follows %s", account.display_name, base_url)
 
 

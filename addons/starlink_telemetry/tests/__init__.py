@@ -16,5 +16,6 @@ from . import test_activation
 from . import test_overage_reconciliation
 from . import test_cost_sync
 from . import test_margin_report
+from . import test_margin_record_rules
 from . import test_whole_path
 from . import test_nonpayment
