@@ -96,7 +96,7 @@ class StarlinkServiceLine(models.Model):
         "Starlink applied it.",
     )
     nonpayment_request_state = fields.Selection(
-        related="nonpayment_request_id.state", string="Request State"
+        related="nonpayment_request_id.state", string="Request State", tracking=False
     )
     nonpayment_mailed = fields.Boolean(
         string="Client Mailed",

@@ -123,8 +123,8 @@ class StarlinkServiceLine(models.Model):
         labels = dict(self._fields["nonpayment_action"]._description_selection(self.env))
         who = _("by %s", self.env.user.name) if by_hand else _("by the daily check")
         parts = [
-            _("Suspended for non-payment (%(who)s). Unpaid invoices: %(invoices)s",
-              who=who, invoices=self.nonpayment_summary),
+            _("Suspended for non-payment (%(who)s). Unpaid invoices: %(invoices)s.",
+              who=who, invoices=(self.nonpayment_summary or "").replace("\n", "; ")),
             _("Action at Starlink: %(action)s%(request)s.",
               action=labels.get(self.nonpayment_action, self.nonpayment_action),
               request=_(" (request %s recorded, sent next)", request.display_name)
