@@ -244,13 +244,13 @@ class StarlinkServiceLine(models.Model):
         for line in self:
             # Suspended meanwhile (by hand, or by another run): never suspended twice.
             if line.state == "active" and overdue.get(line.id):
-                line._nonpayment_suspend(overdue[line.id], today)
+                line.with_company(line.company_id)._nonpayment_suspend(overdue[line.id], today)
 
     def _nonpayment_resume_batch(self, today):
         owing = self._nonpayment_overdue_invoices(today)
         for line in self:
             if line.nonpayment_date and line._nonpayment_settled(owing.get(line.id)):
-                line._nonpayment_resume(today)
+                line.with_company(line.company_id)._nonpayment_resume(today)
 
     @api.model
     def _nonpayment_failed(self, line, error):
@@ -269,6 +269,12 @@ class StarlinkServiceLine(models.Model):
         requests = self.env["starlink.api.request"].sudo().search(
             [("kind", "in", NONPAYMENT_KINDS), ("state", "=", "to_send")], order="id", limit=limit
         )  # fmt: skip
+        return self._nonpayment_send(requests)
+
+    @api.model
+    def _nonpayment_send(self, requests):
+        """Send ``requests`` one by one; one that cannot be sent (e.g. the account has no
+        credentials) is marked failed with the reason, and the others go on."""
         for request in requests:
             try:
                 request._send()

@@ -47,7 +47,9 @@ class StarlinkServiceLine(models.Model):
                   "another reason.", ", ".join(unpaid.mapped("display_name")))
             )  # fmt: skip
         for line in lines:
-            line._nonpayment_suspend(overdue[line.id], today, by_hand=True)
+            line.with_company(line.company_id)._nonpayment_suspend(
+                overdue[line.id], today, by_hand=True
+            )
         return lines._nonpayment_send_now()
 
     def action_suspend(self):
@@ -68,7 +70,7 @@ class StarlinkServiceLine(models.Model):
         today = self._starlink_today()
         lines = nonpayment.sudo()
         for line in lines:
-            line._nonpayment_resume(today, by_hand=True)
+            line.with_company(line.company_id)._nonpayment_resume(today, by_hand=True)
         return lines._nonpayment_send_now()
 
     def _check_nonpayment_access(self):
@@ -83,8 +85,7 @@ class StarlinkServiceLine(models.Model):
             [("service_line_id", "in", self.ids), ("state", "=", "to_send"),
              ("kind", "in", NONPAYMENT_KINDS)]
         )  # fmt: skip
-        for request in requests:
-            request._send()
+        self._nonpayment_send(requests)
         if requests:
             return requests._outcome_notification()
         return {"type": "ir.actions.client", "tag": "soft_reload"}
@@ -314,6 +315,7 @@ class StarlinkServiceLine(models.Model):
         self.ensure_one()
         if self.state == "cancelled":
             return
+        self = self.with_company(self.company_id)
         try:
             with self.env.cr.savepoint():
                 self.action_cancel()
