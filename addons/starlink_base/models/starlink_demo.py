@@ -1,4 +1,5 @@
-"""Demo data builders: company settings and deterministic daily usage of the demo lines."""
+"""Demo data builders: company settings, deterministic daily usage and the billing history of
+the demo lines."""
 
 import datetime
 import random
@@ -81,3 +82,58 @@ class StarlinkDemo(models.AbstractModel):
                 )
                 day += datetime.timedelta(days=1)
         return self.env["starlink.usage.daily"]._upsert(rows)
+
+    @api.model
+    def _demo_billing(self, cycles=2, overdue_client_id=None):
+        """Bill the active demo lines for their last ``cycles`` billing cycles and this one.
+
+        Each line goes on its client's contract (Start Billing) from the start of the cycle
+        ``cycles`` back, as if the reseller had moved it onto Odoo's billing then; every period
+        since is invoiced (plan fee in advance, the overage of the cycle before in arrears).
+        Invoices older than a week are posted and paid, except the oldest one of
+        ``overdue_client_id`` (a client who does not pay, for the non-payment demo); the last
+        week's stay drafts for the accountants. Returns the invoices.
+        """
+        # Odoo gives a new company its chart of accounts at commit: the demo's companies
+        # need theirs now.
+        self.env.cr.precommit.run()
+        today = fields.Date.context_today(self)
+        lines = self.env["starlink.service.line"].search(
+            [("state", "=", "active"), ("contract_line_id", "=", False)]
+        )
+        for line in lines:
+            line.with_company(line.company_id).action_start_billing()
+            start = cycle_bounds(line.billing_day, today)[0]
+            for _cycle in range(cycles):
+                start = cycle_bounds(line.billing_day, start - datetime.timedelta(days=1))[0]
+            start = max(start, line.date_start)
+            line.contract_line_id.write({"date_start": start, "recurring_next_date": start})
+        contracts = lines.contract_line_id.contract_id
+        day = min(lines.contract_line_id.mapped("date_start"), default=today)
+        while day <= today:  # each period invoiced on its own day
+            due = contracts.filtered(
+                lambda c, day=day: c.recurring_next_date and c.recurring_next_date <= day
+            )
+            for company in due.company_id:
+                of_company = due.filtered(lambda c, company=company: c.company_id == company)
+                of_company.with_company(company)._recurring_create_invoice_due(day)
+            day += datetime.timedelta(days=1)
+        invoices = (
+            self.env["account.move"]
+            .search([("invoice_line_ids.contract_line_id.contract_id", "in", contracts.ids)])
+            .sorted("invoice_date")
+        )
+        week_ago = today - datetime.timedelta(days=7)
+        to_post = invoices.filtered(lambda move: move.invoice_date <= week_ago)
+        unpaid = to_post.filtered(
+            lambda move: move.partner_id.commercial_partner_id.id == overdue_client_id
+        )[:1]
+        for company in to_post.company_id:
+            of_company = to_post.filtered(lambda m, company=company: m.company_id == company)
+            of_company.with_company(company).action_post()
+            to_pay = of_company - unpaid
+            if to_pay:
+                self.env["account.payment.register"].with_company(company).with_context(
+                    active_model="account.move", active_ids=to_pay.ids
+                ).create({"group_payment": False})._create_payments()
+        return invoices

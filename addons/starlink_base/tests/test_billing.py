@@ -444,11 +444,34 @@ class TestBilling(TransactionCase):
     def test_bad_input_changes_nothing(self):
         free = self._create_plan("Free Plan", 0.0)
         nowhere = self.env["res.partner"].create({"name": "No Address", "is_company": True})
+        # The company's first pricelist is every other client's default: a standard one.
+        self.env["product.pricelist"].create(
+            {"name": "Standard", "company_id": self.company.id, "sequence": 1}
+        )
+        free_list = self.env["product.pricelist"].create(
+            {
+                "name": "Plans for free",
+                "company_id": self.company.id,
+                "sequence": 50,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": self.plan.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 0.0,
+                        }
+                    )
+                ],
+            }
+        )
+        priced_out = self._create_client("Priced Out", property_product_pricelist=free_list.id)
         cases = [
             (self._line("SL-BAD-1", plan=free), "has no sale price"),
             (self._line("SL-BAD-2", client=nowhere), "has no invoice address"),
             (self._line("SL-BAD-3", state="draft"), "is not active"),
             (self._line("SL-BAD-4", date_start=False), "has no start date"),
+            (self._line("SL-BAD-7", client=priced_out), "has no sale price"),
         ]
         contracts = self.Contract.search_count([])
         for line, reason in cases:
@@ -481,3 +504,37 @@ class TestBilling(TransactionCase):
         self.assertFalse(line.contract_line_id)
         line.with_user(self.sales_user).action_start_billing()
         self.assertTrue(line.contract_line_id)
+
+    def test_only_accountants_post(self):
+        """Sales & Support starts the billing; the invoices wait as drafts for accountants."""
+        line = self._line("SL-BILL-12")
+        seller = new_test_user(
+            self.env,
+            login="billing_seller",
+            groups="sales_team.group_sale_salesman,starlink_base.starlink_base_group_sales",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        accountant = new_test_user(
+            self.env,
+            login="billing_accountant",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        with freeze_time("2026-06-20"):
+            line.with_user(seller).action_start_billing()
+            self._invoice()
+        invoice = self._invoices(line.billing_contract_id)
+        self.assertEqual(invoice.state, "draft")
+        with self.assertRaises(AccessError):
+            invoice.with_user(seller).action_post()
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.sales_user).action_post()
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(seller).create(
+                {"move_type": "out_invoice", "partner_id": self.client.id}
+            )
+        self.assertEqual(invoice.state, "draft")
+        invoice.with_user(accountant).action_post()
+        self.assertEqual(invoice.state, "posted")
