@@ -64,6 +64,24 @@ class TestSyncInventory(StarlinkSimulatorCase):
         self.assertEqual(line.partner_id, client)
         self.assertEqual(line.state, "suspended")
 
+    def test_line_keeps_its_own_product_of_the_same_reference(self):
+        """A reseller may sell one Starlink plan as several products (e.g. at two prices)."""
+        self.account._sync_inventory()
+        line = self.env["starlink.service.line"].search(
+            [("account_id", "=", self.account.id), ("state", "=", "active")], limit=1
+        )
+        plan = line.product_id
+        own = plan.copy(
+            {
+                "name": "Same plan, client price",
+                "list_price": plan.list_price + 20,
+                "starlink_product_reference": plan.starlink_product_reference,
+            }
+        )
+        line.product_id = own
+        self.account._sync_inventory()
+        self.assertEqual(line.product_id, own)
+
     def test_gone_lines_cancelled_and_terminals_archived(self):
         self.account._sync_inventory()
         ghost_line = self.env["starlink.service.line"].create(
