@@ -4,7 +4,9 @@ Opportunity → quotation (kit, plan, installation) → confirm → the kit rece
 delivered with its serial → activated at Starlink (the simulator, over HTTP) → billing:
 the first period, the overage of the first cycle on the second invoice, an upgrade within a
 cycle (both plans prorated), a downgrade at the next cycle, a data top-up charged once →
-posted by an accountant. Every amount is checked by hand in the comments.
+posted by an accountant → the last invoice left unpaid past the grace days → suspended (opted
+out of priority data at Starlink, the client mailed) → paid → resumed (opted in again, the
+client mailed). Every amount is checked by hand in the comments.
 
 Odoo's clock (``freeze_time``) and the simulator's clock (``/_sim/clock``) move together.
 """
@@ -87,6 +89,10 @@ class TestWholePath(StarlinkSaleCase):
         cls.accountant = new_test_user(
             cls.env, login="path_accountant", groups="account.group_account_invoice", **company
         )
+        cls.client.email = "office@barn.example.com"
+        cls.company.write(
+            {"starlink_nonpayment_grace_days": 15, "starlink_nonpayment_action": "opt_out"}
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -114,6 +120,24 @@ class TestWholePath(StarlinkSaleCase):
 
     def operations(self):
         return self.simulator.control("GET", "operations")
+
+    def opt_calls(self):
+        return [change["optIn"] for change in self.operations()["opt_changes"]]
+
+    def pay(self, invoices):
+        self.env["account.payment.register"].with_user(self.accountant).with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({"group_payment": False})._create_payments()
+        self.assertEqual(set(invoices.mapped("payment_state")) - {"in_payment"}, {"paid"})
+
+    def suspension_run(self):
+        return self.env["starlink.service.line"]._cron_suspend_overdue()
+
+    def client_mails(self):
+        return self.env["mail.mail"].search(
+            [("model", "=", "starlink.service.line"), ("res_id", "=", self.line.id),
+             ("recipient_ids", "in", self.client.ids)], order="id",
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ the path
 
@@ -144,6 +168,16 @@ class TestWholePath(StarlinkSaleCase):
                 [(f"{self.number}: Priority 50 GB, 10/10\u201311/09", 1.0, 100.0)],
             )
             self.post_as_accountant()
+        with self.at("2026-10-12"):
+            self.pay(self.invoices()[:-1])
+        with self.at("2026-10-25"):
+            # Due on 10 October (no payment terms), 15 grace days: not yet.
+            self.assertEqual(self.suspension_run()["suspended"], 0)
+            self.assertEqual(self.line.state, "active")
+        with self.at("2026-10-26"):
+            self.suspended_for_non_payment()
+        with self.at("2026-10-28"):
+            self.paid_and_resumed()
 
     # ------------------------------------------------------------------ steps
 
@@ -176,7 +210,7 @@ class TestWholePath(StarlinkSaleCase):
         self.assertEqual(line.state, "active")
         self.assertEqual((line.date_start, line.billing_day), (date(2026, 7, 10), 10))
         self.assertFalse(terminal.user_terminal_id.startswith("NEW-"))
-        self.line = line
+        self.line = line.with_env(self.env)  # checked as the administrator from here on
 
     def start_billing(self):
         self.as_sales(self.line).action_start_billing()
@@ -282,3 +316,32 @@ class TestWholePath(StarlinkSaleCase):
         self.assertEqual(invoices[0].state, "draft")
         invoices.with_user(self.accountant).action_post()
         self.assertEqual(set(invoices.mapped("state")), {"posted"})
+
+    def suspended_for_non_payment(self):
+        # The client had opted in to priority data past the limit at Starlink.
+        self.account._starlink_client().opt_in_priority_data(self.number)
+        self.simulator.control("POST", "clock", {"advance_s": 86400 + 1})  # opt-in cool-down
+        unpaid = self.invoices()[-1]
+        self.assertEqual(unpaid.payment_state, "not_paid")
+        self.assertEqual(self.suspension_run()["suspended"], 1)
+        self.assertEqual(self.suspension_run()["suspended"], 0, "suspended once")
+        self.assertEqual(self.line.state, "suspended")
+        self.assertEqual(self.line.nonpayment_invoice_ids, unpaid)
+        self.assertEqual(self.opt_calls(), [True, False], "opted out once")
+        [mail] = self.client_mails()
+        self.assertIn(unpaid.name, mail.body_html)
+        self.assertTrue(
+            any("Suspended for non-payment" in (m.body or "") for m in self.line.message_ids)
+        )
+
+    def paid_and_resumed(self):
+        self.simulator.control("POST", "clock", {"advance_s": 86400 + 1})
+        self.pay(self.invoices()[-1])
+        self.assertEqual(self.line.state, "active", "resumed by the payment")
+        self.assertFalse(self.line.nonpayment_date)
+        self.suspension_run()  # sends the opt-in the payment recorded
+        self.suspension_run()
+        self.assertEqual(self.opt_calls(), [True, False, True], "opted in again, once")
+        mails = self.client_mails()
+        self.assertEqual(len(mails), 2)
+        self.assertIn("Payment received", mails[-1].subject)
