@@ -236,6 +236,22 @@ class TestNonpayment(StarlinkSimulatorCase):
         self.assertEqual(self.run_cron(17)["resumed"], 2)
         self.assertEqual(set(self.lines.mapped("state")), {"active"})
 
+    def test_mails_in_the_client_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["starlink_telemetry"], ["fr_FR"])
+        self.env.invalidate_all()
+        self.client.lang = "fr_FR"
+        self.run_cron(16)
+        suspended = self.mails(self.line)
+        self.assertIn("suspendue : factures impayées", suspended.subject)
+        self.assertIn("restent impayées après leur échéance", suspended.body_html)
+        self.assertIn("plus de données prioritaires", suspended.body_html)
+        self.end_cool_down()
+        self.pay()
+        resumed = self.mails(self.line).sorted("id")[-1]
+        self.assertIn("Paiement reçu", resumed.subject)
+        self.assertIn("est de nouveau active", resumed.body_html)
+
     def test_action_none_sends_nothing_to_starlink(self):
         self.company.starlink_nonpayment_action = "none"
         self.run_cron(16)
