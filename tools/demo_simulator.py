@@ -5,7 +5,8 @@ with SIMULATORS="<account number>=<base url>,..." in the environment. Each simul
 its account's demo fleet as the database holds it (`tools/demo_fleet.py`): the same service
 lines and terminals, so the synchronisation keeps every one of them. For each demo account:
 its API URLs and credentials point at its simulator, then a first synchronisation runs (with
-Starlink's invoices, the costs of the margin analysis), then the forecasts and the alert rules.
+Starlink's invoices, the costs of the margin analysis), then a data top-up is bought for one
+line, the overdue client's line is suspended, and the forecasts and the alert rules run.
 From then on the scheduled actions keep the demo alive.
 """
 
@@ -34,6 +35,17 @@ def link_account(account, base_url):
     _logger.info("Demo account %s now follows %s", account.display_name, base_url)
 
 
+def top_up_demo_line():
+    """The calving barn, near its limit, buys a 50 GB block at Starlink: charged once there,
+    billed once to the client on the next invoice."""
+    line = env.ref("starlink_base.starlink_service_line_demo_02")  # noqa: F821 - odoo shell
+    block = env.ref("starlink_base.product_product_data_block")  # noqa: F821 - odoo shell
+    wizard = env["starlink.top.up.wizard"].create(  # noqa: F821 - odoo shell
+        {"service_line_id": line.id, "block_count": 1, "product_id": block.id}
+    )
+    wizard.action_confirm()
+
+
 def main():
     params = env["ir.config_parameter"].sudo()  # noqa: F821 - odoo shell
     if params.get_param("starlink.demo_simulator_linked"):
@@ -60,6 +72,9 @@ def main():
     )
     if enrichment:
         enrichment.active = False
+    top_up_demo_line()
+    # Northstar Expeditions left an invoice unpaid past the grace days: its line is suspended.
+    env["starlink.service.line"]._cron_suspend_overdue()  # noqa: F821 - odoo shell
     env["starlink.service.line"]._cron_refresh_forecasts()  # noqa: F821 - odoo shell
     env["starlink.alert"]._cron_evaluate()  # noqa: F821 - odoo shell
     params.set_param("starlink.demo_simulator_linked", "1")

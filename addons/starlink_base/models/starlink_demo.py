@@ -130,6 +130,8 @@ class StarlinkDemo(models.AbstractModel):
         )[:1]
         for company in to_post.company_id:
             of_company = to_post.filtered(lambda m, company=company: m.company_id == company)
+            for move in of_company:  # due on its own date, as if invoiced on that day
+                move.invoice_date_due = move.invoice_date
             of_company.with_company(company).action_post()
             to_pay = of_company - unpaid
             if to_pay:
