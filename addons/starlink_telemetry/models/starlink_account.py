@@ -172,8 +172,9 @@ class StarlinkAccount(models.Model):
         for account in accounts:
             account._sync_inventory()
             account._sync_usage()
-            self.env["starlink.cost.line"].sudo()._sync_account(account)
             account._poll_telemetry(polls=1)
+        # Starlink's invoices (many calls on the first run) follow in the background.
+        self.env.ref("starlink_telemetry.ir_cron_starlink_sync_costs").sudo()._trigger()
         failed = accounts.sync_status_ids.filtered(lambda s: s.state == "error")
         if failed:
             return self._notify(

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-COST_SOURCES = [("starlink", "Starlink invoices"), ("plan", "Plan cost"), ("none", "No cost")]
+COST_SOURCES = [("starlink", "Starlink"), ("plan", "Plan cost"), ("none", "None")]
 
 
 class StarlinkMarginReport(models.Model):

@@ -162,7 +162,9 @@ class TestMarginReport(TransactionCase):
         self.assertAlmostEqual(total_margin, 40.0)
         self.assertAlmostEqual(percent, 100.0 * 40 / 180)
         self.assertEqual(
-            self.Report.search([("below_cost", "=", True)]).service_line_id,
+            self.Report.search(
+                [("below_cost", "=", True), ("company_id", "=", self.company.id)]
+            ).service_line_id,
             self.line_a | self.line_b,
         )
 
