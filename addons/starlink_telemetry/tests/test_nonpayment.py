@@ -33,6 +33,10 @@ class TestNonpayment(StarlinkSimulatorCase):
             {"starlink_nonpayment_grace_days": 15, "starlink_nonpayment_action": "opt_out",
              "starlink_nonpayment_mail": True, "starlink_nonpayment_enabled": True}
         )  # fmt: skip
+        # Only this company's lines are judged (the demo has an overdue client of its own).
+        cls.env["res.company"].search([("id", "!=", cls.company.id)]).write(
+            {"starlink_nonpayment_enabled": False}
+        )
         cls.account._sync_inventory()
         Line = cls.env["starlink.service.line"]
         lines = Line.search([("account_id", "=", cls.account.id), ("state", "=", "active")])

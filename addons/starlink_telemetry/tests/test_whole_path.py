@@ -93,6 +93,10 @@ class TestWholePath(StarlinkSaleCase):
         cls.company.write(
             {"starlink_nonpayment_grace_days": 15, "starlink_nonpayment_action": "opt_out"}
         )
+        # Only this company's lines are judged (the demo has an overdue client of its own).
+        cls.env["res.company"].search([("id", "!=", cls.company.id)]).write(
+            {"starlink_nonpayment_enabled": False}
+        )
 
     # ------------------------------------------------------------------ helpers
 
