@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -7,6 +8,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 from odoo.osv import expression
+from odoo.tools import SQL
+
+from ..lib.billing_cycle import cycle_bounds
 
 _logger = logging.getLogger(__name__)
 
@@ -78,31 +82,77 @@ class ContractContract(models.Model):
 
     def _prepare_recurring_invoices_values(self, date_ref=False):
         """OCA's invoice values, with the overage of each Starlink line's previous cycle right
-        after its plan fee (computed before the periods move on)."""
-        invoices_values = []
+        after its plan fee (computed before the periods move on, from usage read at once for
+        all the contracts)."""
+        until = {}
         for contract in self:
             contract_date_ref = date_ref or contract.recurring_next_date
-            overage = {}
             if contract_date_ref:
                 due = contract._get_lines_to_invoice(contract_date_ref)
-                plan_lines = due.filtered(lambda line: line._is_starlink_plan_line())
-                for line in plan_lines:
-                    until = line.next_period_date_start - timedelta(days=1)
-                    overage[line.id] = line._prepare_starlink_overage_lines_values(until)
-                    if until >= line.date_start:
-                        line.starlink_overage_date = until
-            values_list = super(ContractContract, contract)._prepare_recurring_invoices_values(
-                date_ref
-            )
-            for invoice_values in values_list:
-                commands = []
-                for command in invoice_values["invoice_line_ids"]:
-                    commands.append(command)
-                    line_id = command[2].get("contract_line_id")
-                    commands.extend(Command.create(values) for values in overage.get(line_id, []))
-                invoice_values["invoice_line_ids"] = commands
-            invoices_values.extend(values_list)
+                for line in due.filtered(lambda line: line._is_starlink_plan_line()):
+                    until[line] = line.next_period_date_start - timedelta(days=1)
+        inputs = self._starlink_overage_inputs(
+            [
+                (line.starlink_service_line_id, *period)
+                for line, day in until.items()
+                for period in line._starlink_overage_periods(day)
+            ]
+        )
+        overage = {}
+        for line, day in until.items():
+            overage[line.id] = line._prepare_starlink_overage_lines_values(day, inputs)
+            if day >= line.date_start:
+                line.starlink_overage_date = day
+        invoices_values = super()._prepare_recurring_invoices_values(date_ref)
+        for invoice_values in invoices_values:
+            commands = []
+            for command in invoice_values["invoice_line_ids"]:
+                commands.append(command)
+                line_id = command[2].get("contract_line_id")
+                commands.extend(Command.create(values) for values in overage.get(line_id, []))
+            invoice_values["invoice_line_ids"] = commands
         return invoices_values
+
+    @api.model
+    def _starlink_overage_inputs(self, periods):
+        """The usage sums and top-ups the overage of ``periods`` (``(service line, first,
+        last)``, each within one cycle) is computed from, in two queries: ``{"usage":
+        {(line id, first, last): (priority, opt-in, counted)}, "topups": {(line id, cycle
+        start): GB}}``."""
+        periods = [(service_line.id, first, last) for service_line, first, last in periods]
+        inputs = {"usage": {}, "topups": defaultdict(float)}
+        if not periods:
+            return inputs
+        self.env["starlink.usage.daily"].flush_model(
+            ["service_line_id", "date", "priority_gb", "opt_in_priority_gb", "counted_gb"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.line_id, p.first, p.last, sum(u.priority_gb),
+                       sum(u.opt_in_priority_gb), sum(u.counted_gb)
+                  FROM (VALUES %s) AS p(line_id, first, last)
+                  JOIN starlink_usage_daily u ON u.service_line_id = p.line_id
+                                             AND u.date BETWEEN p.first AND p.last
+                 GROUP BY p.line_id, p.first, p.last
+                """,
+                SQL(", ").join(SQL("(%s, %s::date, %s::date)", *period) for period in periods),
+            )
+        )
+        for line_id, first, last, *sums in self.env.cr.fetchall():
+            inputs["usage"][line_id, first, last] = tuple(value or 0.0 for value in sums)
+        topups = self.env["contract.line"].search(
+            [
+                ("starlink_service_line_id", "in", list({p[0] for p in periods})),
+                ("starlink_one_off", "=", True),
+                ("date_start", ">=", min(p[1] for p in periods) - timedelta(days=31)),
+            ]
+        )
+        for topup in topups:
+            service_line = topup.starlink_service_line_id
+            start = cycle_bounds(service_line.billing_day, topup.date_start)[0]
+            inputs["topups"][service_line.id, start] += topup.starlink_topup_gb
+        return inputs
 
     @api.model
     def _cron_recurring_create(self, date_ref=False, create_type="invoice"):

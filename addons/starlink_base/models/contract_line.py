@@ -142,56 +142,61 @@ class ContractLine(models.Model):
         )
         return values
 
-    def _prepare_starlink_overage_lines_values(self, until):
-        """Invoice line values of the overage of the days up to ``until`` not billed yet (in
-        arrears): one line per billing cycle with overage, none for a cycle without.
+    def _insert_markers(self, first_date_invoiced, last_date_invoiced):
+        """No markers in a Starlink line's name (OCA's would look up a language per line)."""
+        if self.starlink_service_line_id:
+            return self.name
+        return super()._insert_markers(first_date_invoiced, last_date_invoiced)
 
-        The days already billed end on ``starlink_overage_date`` (the caller moves it to
-        ``until``); before the first period nothing is due.
-        """
+    def _starlink_overage_periods(self, until):
+        """``(first, last)`` of each cycle (or part of one) up to ``until`` whose overage is
+        not billed yet: after ``starlink_overage_date`` (from the line's start before any)."""
         self.ensure_one()
         billing_day = self.starlink_service_line_id.billing_day
         if self.starlink_overage_date:
             first = self.starlink_overage_date + timedelta(days=1)
         else:
             first = self.date_start
-        values_list = []
+        periods = []
         while first and first <= until:
             last = min(cycle_bounds(billing_day, first)[1], until)
-            values = self._prepare_starlink_overage_line_values(first, last)
+            periods.append((first, last))
+            first = last + timedelta(days=1)
+        return periods
+
+    def _prepare_starlink_overage_lines_values(self, until, inputs=None):
+        """Invoice line values of the overage of the days up to ``until`` not billed yet (in
+        arrears): one line per billing cycle with overage, none for a cycle without.
+
+        The days already billed end on ``starlink_overage_date`` (the caller moves it to
+        ``until``); before the first period nothing is due. ``inputs``: what the contracts'
+        ``_starlink_overage_inputs`` read for many lines at once (else read per cycle).
+        """
+        self.ensure_one()
+        periods = self._starlink_overage_periods(until)
+        values_list = []
+        for first, last in periods:
+            values = self._prepare_starlink_overage_line_values(first, last, inputs)
             if values:
                 values_list.append(values)
-            first = last + timedelta(days=1)
         return values_list
 
-    def _prepare_starlink_overage_line_values(self, first, last):
+    def _prepare_starlink_overage_line_values(self, first, last, inputs=None):
         """Invoice line values of the overage of ``first``-``last`` (within one cycle), or
-        ``{}``: from the daily usage by the plan's limit basis, at the plan's overage price."""
+        ``{}``: from the daily usage by the plan's limit basis, at the plan's overage price
+        (``inputs``: see ``_prepare_starlink_overage_lines_values``)."""
         self.ensure_one()
         service_line = self.starlink_service_line_id
         plan = self._starlink_plan_on(last)
         if not plan.starlink_data_limit_gb:
             return {}
-        cycle_start, cycle_end = cycle_bounds(service_line.billing_day, first)
-        topups = self.search(
-            [
-                ("starlink_service_line_id", "=", service_line.id),
-                ("starlink_one_off", "=", True),
-                ("date_start", ">=", cycle_start),
-                ("date_start", "<=", cycle_end),
-            ]
-        )
-        limit = plan.starlink_data_limit_gb + sum(topups.mapped("starlink_topup_gb"))
-        sums = self.env["starlink.usage.daily"]._read_group(
-            [
-                ("service_line_id", "=", service_line.id),
-                ("date", ">=", first),
-                ("date", "<=", last),
-            ],
-            [],
-            ["priority_gb:sum", "opt_in_priority_gb:sum", "counted_gb:sum"],
-        )[0]
-        priority, opt_in, counted = (value or 0.0 for value in sums)
+        cycle_start = cycle_bounds(service_line.billing_day, first)[0]
+        if inputs is None:
+            Contract = self.env["contract.contract"]
+            inputs = Contract._starlink_overage_inputs([(service_line, first, last)])
+        limit = plan.starlink_data_limit_gb + inputs["topups"][service_line.id, cycle_start]
+        usage = inputs["usage"].get((service_line.id, first, last), (0.0, 0.0, 0.0))
+        priority, opt_in, counted = usage
         quantity = overage_quantity(plan.starlink_limit_basis, limit, priority, opt_in, counted)
         if not quantity:
             return {}
