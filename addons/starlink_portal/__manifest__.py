@@ -6,7 +6,16 @@
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
-    "depends": ["starlink_telemetry", "portal"],
-    "data": [],
+    "depends": ["starlink_telemetry", "portal", "auth_totp_portal"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
+    "data": [
+        "views/starlink_portal_templates.xml",
+        "views/starlink_portal_line_templates.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "starlink_portal/static/src/scss/starlink_portal.scss",
+        ],
+    },
     "installable": True,
 }
