@@ -35,13 +35,19 @@ class StarlinkPortal(CustomerPortal):
                 if Line.has_access("read")
                 else 0
             )
-        if "starlink_alert_count" in counters:
-            Alert = request.env["starlink.alert"]
-            values["starlink_alert_count"] = (
-                Alert.search_count(self._prepare_starlink_alerts_domain(partner, "open"))
-                if Alert.has_access("read")
-                else 0
-            )
+        Alert = request.env["starlink.alert"]
+        for counter, filterby, limit in (
+            ("starlink_alert_count", "open", None),
+            ("starlink_alert_history_count", "all", 1),  # only tells whether there are any
+        ):
+            if counter in counters:
+                values[counter] = (
+                    Alert.search_count(
+                        self._prepare_starlink_alerts_domain(partner, filterby), limit=limit
+                    )
+                    if Alert.has_access("read")
+                    else 0
+                )
         return values
 
     # ------------------------------------------------------------------ dashboard
@@ -217,22 +223,25 @@ class StarlinkPortal(CustomerPortal):
     ):
         start, end = line_sudo._portal_range(date_from, date_to)
         grouping = parse_grouping(grouping)
-        values = {
-            "page_name": "starlink_line",
-            "line": line_sudo,
-            "date_from": start,
-            "date_to": end,
-            "groupings": {key: line_sudo._portal_grouping_labels()[key] for key in GROUPINGS},
-            "range_presets": line_sudo._portal_range_presets(),
-            "performance": line_sudo._portal_performance(start, end),
-            "terminals": line_sudo.terminal_ids.filtered("active"),
-            "alerts": line_sudo._portal_alerts(),
-            "suggested_plan": line_sudo._portal_suggested_plan(),
-            "plan_values": line_sudo._portal_plan_values(),
-            "invoices": self._starlink_line_invoices(line_sudo),
-            "export_query": self._starlink_export_query(start, end, access_token),
-            "res_company": line_sudo.company_id,
-        }
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "starlink_line",
+                "line": line_sudo,
+                "date_from": start,
+                "date_to": end,
+                "groupings": {key: line_sudo._portal_grouping_labels()[key] for key in GROUPINGS},
+                "range_presets": line_sudo._portal_range_presets(),
+                "performance": line_sudo._portal_performance(start, end),
+                "terminals": line_sudo.terminal_ids.filtered("active"),
+                "alerts": line_sudo._portal_alerts(),
+                "suggested_plan": line_sudo._portal_suggested_plan(),
+                "plan_values": line_sudo._portal_plan_values(),
+                "invoices": self._starlink_line_invoices(line_sudo),
+                "export_query": self._starlink_export_query(start, end, access_token),
+                "res_company": line_sudo.company_id,
+            }
+        )
         values.update(line_sudo._portal_usage_values(start, end, grouping))
         values = self._get_page_view_values(
             line_sudo,
@@ -241,7 +250,6 @@ class StarlinkPortal(CustomerPortal):
             "my_starlink_lines_history",
             no_breadcrumbs=request.env.user._is_public(),
         )
-        values.update(self._prepare_portal_layout_values())
         return values
 
     def _starlink_line_invoices(self, line_sudo):

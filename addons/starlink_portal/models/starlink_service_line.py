@@ -35,7 +35,7 @@ class StarlinkServiceLine(models.Model):
         help="Health of the line's terminal, or of its worst terminal when it has several.",
     )
     portal_plan_name = fields.Char(
-        related="product_id.display_name",
+        related="product_id.name",
         string="Plan Name",
         help="Name of the plan, readable by the line's clients.",
     )

@@ -1,0 +1,170 @@
+import re
+from datetime import datetime, time, timedelta
+
+from odoo.tests import tagged
+
+from .common import StarlinkPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalLinePage(StarlinkPortalCase):
+    """/my/starlink/lines/<id>: the client's own line only, or anyone with its share link."""
+
+    def test_own_line_page(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("SLP-A-0001", response.text)
+        self.assertIn("Farm house", response.text)
+        for anchor in (
+            "o_starlink_line_header",
+            "o_starlink_line_summary",
+            "o_starlink_line_usage",
+            "o_starlink_line_usage_chart",
+            "o_starlink_line_performance",
+            "o_starlink_line_terminals",
+            "o_starlink_line_plan",
+            "o_starlink_line_actions",
+            "o_starlink_line_alerts",
+        ):
+            self.assertIn(f'id="{anchor}"', response.text)
+        self.assertNotIn("SLP-B-0001", response.text)
+
+    def test_other_contact_of_the_client_sees_the_line(self):
+        """Every portal user of the client's commercial entity sees the same lines."""
+        self.authenticate("sl_portal_a2", "sl_portal_a2")
+        response = self.get(self.line_url(self.line_a))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("SLP-A-0001", response.text)
+
+    def test_other_client_line_refused(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_b))
+        self.assertRefused(response, "SLP-B-0001", "Secret vessel")
+        followed = self.url_open(self.line_url(self.line_b))
+        self.assertNotIn("SLP-B-0001", followed.text)
+        self.assertNotIn("Secret vessel", followed.text)
+
+    def test_missing_line_refused(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        self.assertRefused(self.get("/my/starlink/lines/987654321"))
+
+    def test_anonymous_goes_to_login(self):
+        response = self.get(self.line_url(self.line_a))
+        self.assertLoginRedirect(response)
+        self.assertNotIn("SLP-A-0001", response.text)
+        self.assertNotIn("Farm house", response.text)
+
+    def test_share_link(self):
+        token = self.line_b._portal_ensure_token()
+        response = self.get(self.line_url(self.line_b, access_token=token))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("SLP-B-0001", response.text)
+        # A wrong token gives nothing, logged in or not.
+        response = self.get(self.line_url(self.line_b, access_token="0" * len(token)))
+        self.assertLoginRedirect(response)
+        self.assertNotIn("Secret vessel", response.text)
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_b, access_token="wrong"))
+        self.assertRefused(response, "SLP-B-0001", "Secret vessel")
+
+    def test_usage_table_by_day_week_month(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        start = self.usage_start + timedelta(days=10)
+        end = start + timedelta(days=20)
+        response = self.get(
+            self.line_url(self.line_a, date_from=start.isoformat(), date_to=end.isoformat())
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.text.count("o_starlink_usage_row"), 21)
+        self.assertIn(f'data-date="{start.isoformat()}"', response.text)
+        self.assertNotIn(f'data-date="{(start - timedelta(days=1)).isoformat()}"', response.text)
+        response = self.get(
+            self.line_url(
+                self.line_a,
+                date_from=start.isoformat(),
+                date_to=end.isoformat(),
+                grouping="week",
+            )
+        )
+        weeks = {
+            (start + timedelta(days=i) - timedelta(days=(start + timedelta(days=i)).weekday()))
+            for i in range(21)
+        }
+        self.assertEqual(response.text.count("o_starlink_usage_row"), len(weeks))
+        response = self.get(
+            self.line_url(
+                self.line_a,
+                date_from=start.isoformat(),
+                date_to=end.isoformat(),
+                grouping="month",
+            )
+        )
+        months = {(start + timedelta(days=i)).replace(day=1) for i in range(21)}
+        self.assertEqual(response.text.count("o_starlink_usage_row"), len(months))
+
+    def test_bad_range_falls_back_to_the_cycle(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a, date_from="yesterday", date_to="2026-13-45"))
+        self.assertEqual(response.status_code, 200)
+        cycle_start = self.line_a.cycle_start_date.isoformat()
+        field = re.search(r'<input [^>]*id="o_starlink_date_from"[^>]*>', response.text).group(0)
+        self.assertIn(f'value="{cycle_start}"', field)
+
+    def test_alerts_only_those_for_the_client(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a))
+        self.assertIn("Farm house passed 80% of its data", response.text)
+        self.assertNotIn("Internal anomaly note", response.text)
+        self.assertNotIn("Secret vessel passed 90%", response.text)
+
+    def test_performance_from_hourly_rollups(self):
+        start = datetime.combine(self.today - timedelta(days=5), time())
+        self._hourly(self.terminal_a, start, 48, latency=42.0)
+        self._hourly(self.terminal_b, start, 48, latency=999.0)
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        day = start.date()
+        response = self.get(
+            self.line_url(
+                self.line_a,
+                date_from=day.isoformat(),
+                date_to=(day + timedelta(days=1)).isoformat(),
+            )
+        )
+        self.assertEqual(response.status_code, 200)
+        section = response.text.split('id="o_starlink_line_performance"')[1]
+        section = section.split("</section>")[0]
+        self.assertIn("42 ms", section)
+        self.assertNotIn("999", section)
+        self.assertIn("100.0 %", section)  # availability: every hour full
+
+    def test_forecast_and_cheaper_plan(self):
+        self.line_a.write(
+            {
+                "forecast_date": self.today,
+                "forecast_total_gb": 180.0,
+                "forecast_lower_gb": 160.0,
+                "forecast_upper_gb": 210.0,
+                "forecast_overage_gb": 80.0,
+                "forecast_over_limit": True,
+            }
+        )
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a))
+        self.assertIn("180 GB", response.text)
+        self.assertIn("160–210 GB", response.text)
+        self.assertIn('id="o_starlink_line_suggestion"', response.text)
+        self.assertIn("Portal Plan 500 GB", response.text)
+
+    def test_no_suggestion_without_overage(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a))
+        self.assertNotIn('id="o_starlink_line_suggestion"', response.text)
+
+    def test_terminal_health_shown(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(self.line_url(self.line_a))
+        section = response.text.split('id="o_starlink_line_terminals"')[1].split("</section>")[0]
+        self.assertIn("UT-PORTAL-A", section)
+        self.assertIn('data-health="online"', section)
+        self.assertNotIn("UT-PORTAL-B", response.text)
