@@ -125,14 +125,21 @@ class StarlinkServiceLine(models.Model):
         )
 
     def _portal_usage_values(self, start, end, grouping):
-        """Usage of the range grouped by day, week or month, with its totals."""
+        """Usage of the range grouped by day, week or month, with its totals.
+
+        ``format_gb`` and ``format_day`` format a cell of the table in the visitor's language:
+        much cheaper than a QWeb widget per cell on a table of 13 months of days.
+        """
         grouping = parse_grouping(grouping)
         daily = self._portal_daily_usage(start, end)
+        lang = self.env["res.lang"]._lang_get(self.env.lang or "en_US")
         return {
             "usage_rows": group_rows(daily, grouping, USAGE_COLUMNS, start, end),
             "usage_totals": totals(daily, USAGE_COLUMNS),
             "usage_days": len(daily),
             "grouping": grouping,
+            "format_gb": lambda value: lang.format("%.2f", value or 0.0, grouping=True),
+            "format_day": lambda day: day.strftime(lang.date_format),
         }
 
     def _portal_performance(self, start, end):
