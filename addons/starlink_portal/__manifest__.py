@@ -6,11 +6,12 @@
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
-    "depends": ["starlink_telemetry", "portal", "auth_totp_portal"],
+    "depends": ["starlink_telemetry", "portal", "account", "auth_totp_portal"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "views/starlink_portal_templates.xml",
         "views/starlink_portal_line_templates.xml",
+        "views/portal_templates.xml",
     ],
     "assets": {
         "web.assets_frontend": [
