@@ -162,3 +162,43 @@ class TestPortalHome(StarlinkPortalCase):
             "/my/counters", {"counters": ["starlink_line_count", "starlink_alert_count"]}
         )
         self.assertEqual(counters, {"starlink_line_count": 1, "starlink_alert_count": 1})
+
+
+@tagged("post_install", "-at_install")
+class TestPortalQueries(StarlinkPortalCase):
+    """The pages read in a fixed number of queries, whatever the number of lines or days."""
+
+    def _queries(self, url):
+        self.get(url)  # warm the caches (templates, assets, routing)
+        before = self.cr.sql_log_count
+        response = self.get(url)
+        self.assertEqual(response.status_code, 200)
+        return self.cr.sql_log_count - before
+
+    def test_dashboard_queries_do_not_grow_with_the_cards(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        few = {
+            sortby: self._queries(f"/my/starlink?sortby={sortby}") for sortby in ("number", "usage")
+        }
+        for i in range(22):
+            line = self._line(f"SLP-A-2{i:03d}", self.client_a, f"Tank {i:02d}")
+            self._terminal(line, f"UT-PORTAL-Q{i:03d}", "degraded")
+            self._alert(self.alert_rule, line, f"Tank {i:02d} alert")
+        many = {
+            sortby: self._queries(f"/my/starlink?sortby={sortby}") for sortby in ("number", "usage")
+        }
+        self.assertGreater(few["number"], 10)  # the server's queries are counted
+        self.assertEqual(many, few)
+
+    def test_line_page_queries_do_not_grow_with_the_days(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        start = self.usage_start
+        short = self._queries(
+            self.line_url(self.line_a, date_from=start.isoformat(), date_to=start.isoformat())
+        )
+        long = self._queries(
+            self.line_url(self.line_a, date_from=start.isoformat(), date_to=self.today.isoformat())
+        )
+        self.assertEqual(long, short)
+        self.assertGreater(long, 10)  # the server's queries are counted
+        self.assertLessEqual(long, 40)
