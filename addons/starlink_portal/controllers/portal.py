@@ -22,6 +22,7 @@ ALERTS_URL = "/my/starlink/alerts"
 
 class StarlinkPortal(CustomerPortal):
     _starlink_lines_per_page = 24
+    _starlink_line_invoice_limit = 12
 
     # ------------------------------------------------------------------ home
 
@@ -253,12 +254,14 @@ class StarlinkPortal(CustomerPortal):
         return values
 
     def _starlink_line_invoices(self, line_sudo):
-        """The line's invoices the user may open himself (none for a share-link visitor)."""
+        """The line's latest invoices the user may open himself (none for a share link)."""
         Move = request.env["account.move"]
         if request.env.user._is_public() or not Move.has_access("read"):
             return Move
         return Move.search(
-            [("id", "in", line_sudo._portal_invoice_ids())], order="invoice_date desc, id desc"
+            [("id", "in", line_sudo._portal_invoice_ids())],
+            order="invoice_date desc, id desc",
+            limit=self._starlink_line_invoice_limit,
         )
 
     def _starlink_export_query(self, start, end, access_token=None):
