@@ -12,10 +12,17 @@
         "views/starlink_portal_templates.xml",
         "views/starlink_portal_line_templates.xml",
         "views/portal_templates.xml",
+        "views/starlink_portal_chart_templates.xml",
     ],
     "assets": {
         "web.assets_frontend": [
             "starlink_portal/static/src/scss/starlink_portal.scss",
+            "starlink_portal/static/src/scss/starlink_portal_charts.scss",
+            "starlink_portal/static/src/js/starlink_portal_charts.js",
+            "starlink_portal/static/src/js/starlink_portal_live.js",
+        ],
+        "web.assets_tests": [
+            "starlink_portal/static/tests/tours/*.js",
         ],
     },
     "installable": True,

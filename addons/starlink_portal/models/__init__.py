@@ -1,1 +1,2 @@
 from . import starlink_service_line
+from . import starlink_service_line_charts

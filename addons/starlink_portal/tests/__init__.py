@@ -2,3 +2,5 @@ from . import test_portal_dashboard
 from . import test_portal_export
 from . import test_portal_line
 from . import test_portal_security
+from . import test_portal_charts
+from . import test_portal_charts_browser
