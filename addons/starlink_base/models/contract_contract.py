@@ -126,15 +126,18 @@ class ContractContract(models.Model):
         self.env["starlink.usage.daily"].flush_model(
             ["service_line_id", "date", "priority_gb", "opt_in_priority_gb", "counted_gb"]
         )
+        # LATERAL: an index range scan per period, whatever the size of the usage history
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.line_id, p.first, p.last, sum(u.priority_gb),
-                       sum(u.opt_in_priority_gb), sum(u.counted_gb)
+                SELECT p.line_id, p.first, p.last, s.priority, s.opt_in, s.counted
                   FROM (VALUES %s) AS p(line_id, first, last)
-                  JOIN starlink_usage_daily u ON u.service_line_id = p.line_id
-                                             AND u.date BETWEEN p.first AND p.last
-                 GROUP BY p.line_id, p.first, p.last
+                 CROSS JOIN LATERAL (
+                       SELECT sum(u.priority_gb) AS priority,
+                              sum(u.opt_in_priority_gb) AS opt_in, sum(u.counted_gb) AS counted
+                         FROM starlink_usage_daily u
+                        WHERE u.service_line_id = p.line_id AND u.date BETWEEN p.first AND p.last
+                       ) AS s
                 """,
                 SQL(", ").join(SQL("(%s, %s::date, %s::date)", *period) for period in periods),
             )
