@@ -9,10 +9,21 @@
     "depends": ["starlink_telemetry", "portal", "account", "auth_totp_portal"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
+        "security/ir.model.access.csv",
+        "security/starlink_portal_security.xml",
         "views/starlink_portal_templates.xml",
         "views/starlink_portal_line_templates.xml",
         "views/portal_templates.xml",
         "views/starlink_portal_chart_templates.xml",
+        "views/starlink_portal_request_templates.xml",
+        "views/starlink_portal_alert_templates.xml",
+        "views/starlink_portal_request_views.xml",
+        "views/starlink_service_line_views.xml",
+        "views/product_template_views.xml",
+        "views/starlink_portal_menus.xml",
+    ],
+    "demo": [
+        "demo/starlink_portal_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -4,3 +4,4 @@ from . import test_portal_line
 from . import test_portal_security
 from . import test_portal_charts
 from . import test_portal_charts_browser
+from . import test_portal_requests
