@@ -5,3 +5,4 @@ from . import test_portal_security
 from . import test_portal_charts
 from . import test_portal_charts_browser
 from . import test_portal_requests
+from . import test_portal_requests_starlink

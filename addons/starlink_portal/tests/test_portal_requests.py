@@ -54,7 +54,9 @@ class TestPortalRequests(StarlinkPortalRequestCase):
         url = self.line_url(self.line_q, "/plan-change")
         first = self.post(url, form)
         self.assertEqual(first.status_code, 303)
-        self.assertIn(f"/my/starlink/lines/{self.line_q.id}?request_notice=sent", first.headers["Location"])
+        self.assertIn(
+            f"/my/starlink/lines/{self.line_q.id}?request_notice=sent", first.headers["Location"]
+        )
         second = self.post(url, form)
         self.assertEqual(second.status_code, 303, "the same form again: back to the line")
         request = self.requests()
@@ -141,7 +143,10 @@ class TestPortalRequests(StarlinkPortalRequestCase):
         review = self.get(self.line_url(self.line_q, "/plan-change", plan_id=self.big.id))
         self.assertRefused(review, "Quarry", "SLP-A-0010")
         csrf = self.csrf_token()
-        for suffix, data in (("/plan-change", {"plan_id": self.big.id}), ("/top-up", {"blocks": 1})):
+        for suffix, data in (
+            ("/plan-change", {"plan_id": self.big.id}),
+            ("/top-up", {"blocks": 1}),
+        ):
             response = self.post(
                 self.line_url(self.line_q, suffix),
                 dict(data, csrf_token=csrf, form_token="b" * 32, amount_shown="1000"),
