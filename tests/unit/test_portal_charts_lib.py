@@ -16,6 +16,7 @@ from starlink_portal_lib.charts import (
     period_starts,
     readable,
     series_summary,
+    shown_end,
     usage_series,
 )
 
@@ -236,3 +237,10 @@ def test_palette_uses_company_colours():
     assert contrast_ratio(colors["secondary"]) >= 3.0
     same = palette("#123456", "#123456")
     assert same["secondary"] != same["primary"]
+
+
+def test_shown_end_stops_at_today():
+    start, end = date(2026, 3, 1), date(2026, 3, 31)
+    assert shown_end(start, end, date(2026, 3, 10)) == date(2026, 3, 10)
+    assert shown_end(start, end, date(2026, 4, 10)) == end
+    assert shown_end(start, end, date(2026, 2, 10)) == start  # a range in the future

@@ -28,6 +28,12 @@ def period_starts(start, end, grouping):
     return starts
 
 
+def shown_end(start, end, today):
+    """Last day a chart of [start, end] shows: ``end``, or ``today`` when the range goes on
+    into the future (nothing to show there), never before ``start``."""
+    return min(end, max(start, today))
+
+
 def performance_bucket(start, end, grouping):
     """Bucket of the performance charts: ``hour`` for a short range, else the grouping."""
     if (end - start).days + 1 <= HOURLY_MAX_DAYS:
@@ -184,7 +190,7 @@ DEFAULT_COLORS = {
     "primary": "#1f5fae",  # priority data, actual usage, latency, download
     "secondary": "#b4510b",  # standard data, forecast, upload
     "neutral": "#5c6670",  # non-billable data
-    "limit": "#b42318",  # the plan's data limit
+    "limit": "#3d4146",  # the plan's data limit (apart from the orange forecast)
     "good": "#16794c",  # availability
 }
 MIN_CONTRAST = 3.0

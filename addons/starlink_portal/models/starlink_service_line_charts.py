@@ -98,16 +98,19 @@ class StarlinkServiceLine(models.Model):
         """Everything the line page's charts draw for [start, end] by ``grouping``."""
         self.ensure_one()
         colors = self._portal_chart_palette()
+        # the days after today have neither usage nor telemetry: the charts stop at today
+        last = charts.shown_end(start, end, self._starlink_today())
         return {
             "range": {
                 "date_from": start.isoformat(),
                 "date_to": end.isoformat(),
+                "shown_to": last.isoformat(),
                 "grouping": grouping,
             },
             "colors": colors,
-            "usage": self._portal_usage_chart(start, end, grouping, colors),
+            "usage": self._portal_usage_chart(start, last, grouping, colors),
             "forecast": self._portal_forecast_chart(colors),
-            "performance": self._portal_performance_chart(start, end, grouping, colors),
+            "performance": self._portal_performance_chart(start, last, grouping, colors),
         }
 
     def _portal_usage_chart(self, start, end, grouping, colors):
@@ -167,6 +170,7 @@ class StarlinkServiceLine(models.Model):
                 for column in USAGE_CHART_COLUMNS
             ],
             "series": shaped["series"],
+            "has_data": peak_value is not None,
             "totals": totals,
             "unit": "GB",
             "aria_label": summary,

@@ -175,6 +175,27 @@ class TestPortalCharts(StarlinkPortalCase):
         self.assertEqual(series["obstruction_percent"][:2], [1.5, 1.5])
         self.assertNotIn("999", str(data["performance"]))
 
+    def test_company_colours_readable(self):
+        self.company.write({"primary_color": "#875A7B", "secondary_color": "#ffd966"})
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        data = self.charts(self.line_a)
+        self.assertEqual(data["colors"]["primary"], "#875a7b")
+        self.assertEqual(data["usage"]["datasets"][0]["color"], "#875a7b")
+        # too light on white: darkened until it reads (3:1)
+        secondary = data["colors"]["secondary"]
+        self.assertNotEqual(secondary, "#ffd966")
+        self.assertEqual(data["usage"]["datasets"][1]["color"], secondary)
+
+    def test_range_in_the_future_stops_at_today(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        end = self.today + timedelta(days=20)
+        start = self.today - timedelta(days=9)
+        data = self.charts(self.line_a, date_from=start.isoformat(), date_to=end.isoformat())
+        self.assertEqual(data["range"]["date_to"], end.isoformat())
+        self.assertEqual(data["range"]["shown_to"], self.today.isoformat())
+        self.assertEqual(len(data["usage"]["labels"]), 10)
+        self.assertEqual(len(data["performance"]["labels"]), 10)
+
     # ------------------------------------------------------------------ access
 
     def test_other_client_line_refused(self):

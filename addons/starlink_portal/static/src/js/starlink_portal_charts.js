@@ -118,7 +118,7 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
         }).format(value);
     },
     /** Options shared by every chart: responsive, legend below, readable ticks. */
-    _options({ titles, unit, stacked = false, yMax = null, legend = true, digits = 1 }) {
+    _options({ titles, unit, stacked = false, yMax = null, legend = true, digits = 1, lines = false }) {
         return {
             responsive: true,
             maintainAspectRatio: false,
@@ -128,7 +128,20 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                 legend: {
                     display: legend,
                     position: "bottom",
-                    labels: { boxWidth: 12, boxHeight: 12, padding: 12 },
+                    labels: {
+                        boxWidth: lines ? 24 : 12,
+                        boxHeight: 12,
+                        padding: 12,
+                        usePointStyle: lines,
+                        // no entry for a band's lower edge or a series without any point
+                        filter: (item, data) => {
+                            const dataset = data.datasets[item.datasetIndex];
+                            return (
+                                !dataset.legendHidden &&
+                                dataset.data.some((value) => value !== null && value !== undefined)
+                            );
+                        },
+                    },
                 },
                 tooltip: {
                     callbacks: {
@@ -172,6 +185,11 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
         if (!usage) {
             return;
         }
+        if (!usage.has_data) {
+            // Nothing reported in the range: the table says so, an empty chart says nothing.
+            this._canvas("usage")?.closest(".o_starlink_line_usage_chart")?.classList.add("d-none");
+            return;
+        }
         const many = usage.labels.length > MANY_POINTS;
         this._draw(
             "usage",
@@ -187,6 +205,7 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                         borderWidth: 0,
                         barPercentage: many ? 1 : 0.8,
                         categoryPercentage: many ? 1 : 0.8,
+                        maxBarThickness: 48,
                     })),
                 },
                 options: this._options({ titles: usage.titles, unit: usage.unit, stacked: true }),
@@ -200,7 +219,13 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
             return;
         }
         const sets = forecast.datasets;
-        const line = { pointRadius: 0, pointHoverRadius: 3, borderWidth: 2, fill: false };
+        const line = {
+            pointRadius: 0,
+            pointHoverRadius: 3,
+            borderWidth: 2,
+            fill: false,
+            pointStyle: "line",
+        };
         const datasets = [
             {
                 ...line,
@@ -237,6 +262,7 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                     borderWidth: 0,
                     spanGaps: true,
                     fill: "-1",
+                    pointStyle: "rect",
                     backgroundColor: withAlpha(sets.upper.color, 0.2),
                     borderColor: withAlpha(sets.upper.color, 0.2),
                     tooltipHidden: true,
@@ -254,9 +280,11 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                 borderWidth: 1.5,
             });
         }
-        const options = this._options({ titles: forecast.titles, unit: forecast.unit });
-        options.plugins.legend.labels.filter = (item, data) =>
-            !data.datasets[item.datasetIndex].legendHidden;
+        const options = this._options({
+            titles: forecast.titles,
+            unit: forecast.unit,
+            lines: true,
+        });
         this._draw("forecast", { type: "line", data: { labels: forecast.labels, datasets }, options },
             forecast.aria_label);
     },
@@ -280,6 +308,7 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                             borderWidth: 2,
                             pointRadius: many ? 0 : 2,
                             pointHoverRadius: 3,
+                            pointStyle: many ? "line" : "circle",
                             fill: false,
                         })),
                     },
@@ -289,6 +318,7 @@ publicWidget.registry.StarlinkLineCharts = publicWidget.Widget.extend({
                         yMax: chart.y_max,
                         legend: chart.datasets.length > 1,
                         digits: chart.unit === "ms" ? 0 : 2,
+                        lines: true,
                     }),
                 },
                 chart.aria_label
