@@ -100,7 +100,7 @@ class StarlinkPortalRequests(StarlinkPortal):
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "page_name": "starlink_line",
+                "page_name": "starlink_request_review",
                 "line": line_sudo,
                 "kind": kind,
                 "currency": currency,

@@ -25,7 +25,7 @@ class ResPartner(models.Model):
             .search([("partner_id", "child_of", client.id)])
             .company_id
         )
-        return (
+        rules = (
             self.env["starlink.alert.rule"]
             .sudo()
             .search(
@@ -33,9 +33,12 @@ class ResPartner(models.Model):
                     ("notify_client", "=", True),
                     ("company_id", "in", [False, *companies.ids]),
                 ],
-                order="rule_type, threshold, id",
+                order="threshold, id",
             )
         )
+        # Data first, then the terminals, as a client reads them.
+        kinds = [kind for kind, _label in rules._fields["rule_type"].selection]
+        return rules.sorted(lambda rule: kinds.index(rule.rule_type))
 
     def _starlink_portal_alert_preferences(self):
         """``{"mail": bool, "rules": [(rule, mailed)], "email": str}`` of the client."""

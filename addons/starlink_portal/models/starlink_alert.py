@@ -20,6 +20,11 @@ class StarlinkAlert(models.Model):
         groups="base.group_user",
         help="The client's portal users who have read this alert.",
     )
+    portal_suggested_plan_name = fields.Char(
+        related="suggested_product_id.name",
+        string="Suggested Plan Name",
+        help="Name of the suggested plan, readable by the line's clients.",
+    )
     portal_is_read = fields.Boolean(
         string="Read",
         compute="_compute_portal_is_read",

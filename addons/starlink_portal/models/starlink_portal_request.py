@@ -90,6 +90,10 @@ class StarlinkPortalRequest(models.Model):
         "product.product", string="Product", required=True, readonly=True,
         help="Plan change: the new plan; top-up: the data block the client is invoiced for.",
     )  # fmt: skip
+    product_name = fields.Char(
+        related="product_id.name", string="Product Name",
+        help="Name of the product, readable by the line's clients.",
+    )  # fmt: skip
     block_count = fields.Integer(string="Blocks", readonly=True)
     data_gb = fields.Float(string="Data (GB)", readonly=True)
     is_upgrade = fields.Boolean(string="Upgrade", readonly=True)

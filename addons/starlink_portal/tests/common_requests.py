@@ -20,6 +20,11 @@ class StarlinkPortalRequestCase(StarlinkPortalCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.Request = cls.env["starlink.portal.request"]
+        # Only this fixture's plans and data block are offered (not the demo's).
+        offered = cls.env["product.product"].search(
+            ["|", ("starlink_portal_offered", "=", True), ("starlink_top_up_block", "=", True)]
+        )
+        offered.write({"starlink_portal_offered": False, "starlink_top_up_block": False})
         cls.small = cls._offered_plan("Portal Small 100 GB", "SL-PT-100", 100, 100.0)
         cls.big = cls._offered_plan("Portal Big 200 GB", "SL-PT-200", 200, 200.0)
         cls.tiny = cls._offered_plan("Portal Tiny 50 GB", "SL-PT-50", 50, 60.0)

@@ -16,6 +16,7 @@ class TestPortalAlertsRead(StarlinkPortalCase):
         cls.alert_a_old = cls._alert(
             cls.alert_rule, cls.line_a2, "Barn passed 80% last cycle", state="resolved"
         )
+        cls.alert_a.suggested_product_id = cls.big_plan
 
     def read_by(self, alert, user):
         return alert.with_user(user).portal_is_read
@@ -33,6 +34,7 @@ class TestPortalAlertsRead(StarlinkPortalCase):
         page = self.get(f"/my/starlink/alerts/{self.alert_a.id}")
         self.assertEqual(page.status_code, 200)
         self.assertIn(self.alert_a.name, page.text)
+        self.assertIn("Portal Plan 500 GB", page.text, "the suggested plan, by name")
         self.assertTrue(self.read_by(self.alert_a, self.user_a))
         self.assertFalse(self.read_by(self.alert_a, self.user_a2), "each contact has his own")
         self.assertFalse(self.read_by(self.alert_a_old, self.user_a))

@@ -48,7 +48,7 @@ class TestPortalRequestRules(StarlinkPortalRequestCase):
             self.alert_a.with_user(self.user_a).read(["portal_read_user_ids"])
 
     def test_company_rule_other_company_sees_nothing(self):
-        self.assertEqual(self.Request.with_user(self.sales).search([]), self.request_a)
+        self.assertIn(self.request_a, self.Request.with_user(self.sales).search([]))
         self.assertFalse(self.Request.with_user(self.other_sales).search([]))
         with self.assertRaises(AccessError):
             self.request_a.with_user(self.other_sales).read(["name"])

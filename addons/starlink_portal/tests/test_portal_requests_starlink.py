@@ -36,6 +36,9 @@ class TestPortalRequestsAtStarlink(HttpCase):
             }
         )
         cls.account._sync_inventory()
+        cls.env["product.product"].search([("starlink_top_up_block", "=", True)]).write(
+            {"starlink_top_up_block": False}
+        )
         plans = cls.env["product.product"].with_context(active_test=False)
         prices = {"SL-LP-50GB": 100.0, "SL-LP-1TB": 180.0, "SL-LP-2TB": 250.0}
         cls.plans = {}
