@@ -84,11 +84,13 @@ def parse_args(argv=None):
 
 @contextmanager
 def counted(meter, odoo):
-    """``meter.measure`` plus the SQL queries sent meanwhile (``queries``)."""
-    start = odoo.sql_db.sql_counter
+    """``meter.measure`` plus the SQL queries sent meanwhile (``queries``) and the machine's
+    load average (``load``: the mean of the 1-minute figures at start and end)."""
+    start, load = odoo.sql_db.sql_counter, os.getloadavg()[0]
     with meter.measure() as result:
         yield result
     result["queries"] = odoo.sql_db.sql_counter - start
+    result["load"] = (load + os.getloadavg()[0]) / 2
 
 
 # ------------------------------------------------------------------------- data
@@ -396,7 +398,7 @@ def report(args, settings, expected, ours, again, baseline):
         log(
             f"{label:<34} {wall:7.1f} s wall {cpu:7.1f} s cpu {invoices / wall:6.1f} inv/s "
             f"{lines / wall:6.1f} inv. lines/s {result['queries']:>7,} queries "
-            f"({per_invoice:.1f} per invoice)"
+            f"({per_invoice:.1f} per invoice), load {result['load']:.1f}"
         )
         return invoices / wall, invoices / cpu
 
@@ -408,7 +410,8 @@ def report(args, settings, expected, ours, again, baseline):
     log(
         f"{args.lines:,} service lines of {args.clients:,} clients, invoiced on {DATE_REF}: "
         f"{expected['usage_rows']:,} usage rows, {expected['overage_lines']:,} lines past "
-        "their limit\n"
+        f"their limit; load: the machine's 1-minute load average during the phase (above "
+        f"{os.cpu_count()}, other work competed for the CPUs)\n"
     )
     ours_wall, ours_cpu = rates("ours (scheduled invoicing)", ours)
     base_wall, base_cpu = rates("baseline (one account.move.create)", baseline)
