@@ -67,29 +67,32 @@ class StarlinkPortalRequests(StarlinkPortal):
         def money(amount):
             return format_amount(env, amount, currency)
 
+        plans, block = line_sudo._portal_offered_products()
         can_change_plan = line_sudo._portal_can_change_plan()
-        can_top_up = line_sudo._portal_can_top_up()
-        block = line_sudo._portal_top_up_product() if can_top_up else None
+        can_top_up = line_sudo._portal_can_top_up(block)
+        # The latest requests, and among them those not settled: enough to show the forms or
+        # not (a pending request of a kind refuses a new one when it is submitted anyway).
+        recent = line_sudo._portal_requests(env.user.partner_id.commercial_partner_id, limit=10)
+        pending = set(
+            recent.filtered(lambda r: r.client_state in ("waiting", "in_progress")).mapped("kind")
+        )
         return {
             "can_request": True,
             "request_money": money,
             "request_notice": request_notice if request_notice in REQUEST_NOTICES else None,
             "can_change_plan": can_change_plan,
-            "plan_options": line_sudo._portal_plan_options() if can_change_plan else [],
+            "plan_options": line_sudo._portal_plan_options(plans) if can_change_plan else [],
             "current_price": line_sudo._portal_current_price(),
-            "pending_plan_change": line_sudo._portal_pending_request("plan_change"),
+            "pending_plan_change": "plan_change" in pending,
             "can_top_up": can_top_up,
             "top_up_choices": [
                 (count, money(line_sudo._portal_top_up_amount(block, count)))
                 for count in range(1, MAX_PORTAL_BLOCKS + 1)
             ]
-            if block
+            if can_top_up
             else [],
-            "top_up_block_price": block.lst_price if block else 0.0,
-            "pending_top_up": line_sudo._portal_pending_request("top_up"),
-            "line_requests": env["starlink.portal.request"].search(
-                [("service_line_id", "=", line_sudo.id)], limit=5
-            ),
+            "pending_top_up": "top_up" in pending,
+            "line_requests": recent[:5],
         }
 
     # ------------------------------------------------------------------ review pages

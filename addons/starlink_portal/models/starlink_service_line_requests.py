@@ -90,22 +90,38 @@ class StarlinkServiceLine(models.Model):
             lambda price, first, last: prorated_price(price, billing_day, first, last),
         )
 
-    def _portal_top_up_product(self):
-        """The data block clients of this line's company buy as a top-up (the cheapest)."""
+    def _portal_offered_products(self):
+        """``(plans, data block)`` clients of this line may ask for, read in one query: the
+        plans marked offered (other than the line's own) and the company's cheapest data
+        block."""
         self.ensure_one()
-        return (
+        products = (
             self.env["product.product"]
             .sudo()
             .search(
                 [
-                    ("starlink_top_up_block", "=", True),
                     ("sale_ok", "=", True),
                     ("company_id", "in", [False, self.company_id.id]),
+                    "|",
+                    ("starlink_top_up_block", "=", True),
+                    "&",
+                    ("is_starlink_plan", "=", True),
+                    "&",
+                    ("starlink_portal_offered", "=", True),
+                    ("starlink_product_reference", "!=", False),
                 ],
                 order="list_price, id",
-                limit=1,
             )
         )
+        plans = products.filtered(
+            lambda p: p.is_starlink_plan and p.starlink_portal_offered and p != self.product_id
+        )
+        blocks = products.filtered(lambda p: p.starlink_top_up_block and not p.is_starlink_plan)
+        return plans, blocks[:1]
+
+    def _portal_top_up_product(self):
+        """The data block clients of this line's company buy as a top-up (the cheapest)."""
+        return self._portal_offered_products()[1]
 
     @api.model
     def _portal_top_up_amount(self, block, blocks):
@@ -115,29 +131,14 @@ class StarlinkServiceLine(models.Model):
 
     def _portal_offered_plans(self):
         """The plans this line may change to from the portal."""
-        self.ensure_one()
-        return (
-            self.env["product.product"]
-            .sudo()
-            .search(
-                [
-                    ("is_starlink_plan", "=", True),
-                    ("starlink_portal_offered", "=", True),
-                    ("starlink_product_reference", "!=", False),
-                    ("sale_ok", "=", True),
-                    ("company_id", "in", [False, self.company_id.id]),
-                    ("id", "!=", self.product_id.id),
-                ],
-                order="list_price, id",
-            )
-        )
+        return self._portal_offered_products()[0]
 
-    def _portal_plan_options(self):
-        """``[{plan, quote, amount_now}]`` of the offered plans, cheapest first."""
+    def _portal_plan_options(self, plans=None):
+        """``[{plan, quote, amount_now}]`` of the offered plans (or ``plans``), cheapest first."""
         self.ensure_one()
         currency = self._portal_request_currency()
         options = []
-        for plan in self._portal_offered_plans():
+        for plan in self._portal_offered_plans() if plans is None else plans:
             quote = self._portal_plan_change_quote(plan)
             options.append(
                 {"plan": plan, "quote": quote, "amount_now": currency.round(quote.amount_now)}
@@ -152,12 +153,14 @@ class StarlinkServiceLine(models.Model):
             self.product_id.starlink_product_reference
         )
 
-    def _portal_can_top_up(self):
+    def _portal_can_top_up(self, block=None):
+        """Whether the line can be topped up (with ``block``, the data block offered, when the
+        caller read it already)."""
         self.ensure_one()
         return (
             self.state == "active"
             and bool(self.product_id.starlink_product_reference)
-            and bool(self._portal_top_up_product())
+            and bool(block if block is not None else self._portal_top_up_product())
         )
 
     def _portal_pending_request(self, kind):
@@ -188,6 +191,18 @@ class StarlinkServiceLine(models.Model):
                     ("state", "in", PENDING_STATES),
                 ],
                 limit=1,
+            )
+        )
+
+    def _portal_requests(self, client, limit=5):
+        """The latest requests ``client`` made on this line (one query; the caller checked
+        the user is a contact of ``client``)."""
+        self.ensure_one()
+        return (
+            self.env["starlink.portal.request"]
+            .sudo()
+            .search(
+                [("service_line_id", "=", self.id), ("partner_id", "=", client.id)], limit=limit
             )
         )
 

@@ -9,3 +9,4 @@ from . import test_portal_requests_starlink
 from . import test_portal_alerts_read
 from . import test_portal_alert_preferences
 from . import test_portal_request_rules
+from . import test_portal_request_queries
