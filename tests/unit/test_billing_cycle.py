@@ -3,7 +3,12 @@
 from datetime import date, timedelta
 
 import pytest
-from starlink_base_lib.billing_cycle import anchor_date, cycle_bounds, days_left
+from starlink_base_lib.billing_cycle import (
+    anchor_date,
+    billing_day_of_cycle,
+    cycle_bounds,
+    days_left,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +60,26 @@ def test_days_left_counts_today():
 def test_invalid_billing_day(billing_day):
     with pytest.raises(ValueError, match="between 1 and 31"):
         cycle_bounds(billing_day, date(2026, 1, 1))
+
+
+@pytest.mark.parametrize("billing_day", range(1, 32))
+@pytest.mark.parametrize(
+    "on_date",
+    [
+        date(2026, 1, 15),
+        date(2026, 2, 10),
+        date(2028, 2, 27),
+        date(2026, 4, 29),
+        date(2026, 12, 31),
+    ],
+)
+def test_billing_day_of_cycle_reads_back_every_cycle(billing_day, on_date):
+    start, end = cycle_bounds(billing_day, on_date)
+    assert billing_day_of_cycle(start, end) == billing_day
+
+
+def test_billing_day_of_cycle_with_the_end_read_as_the_next_start():
+    """The other reading of ``endDate`` (the next cycle's start) gives the same day whenever
+    the cycle does not start on a month's last day."""
+    assert billing_day_of_cycle(date(2026, 7, 10), date(2026, 8, 10)) == 10
+    assert billing_day_of_cycle(date(2026, 1, 1), date(2026, 2, 1)) == 1

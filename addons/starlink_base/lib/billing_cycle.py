@@ -34,3 +34,18 @@ def cycle_bounds(billing_day, on_date):
 def days_left(billing_day, on_date):
     """Days from ``on_date`` to the end of its cycle, ``on_date`` included."""
     return (cycle_bounds(billing_day, on_date)[1] - on_date).days + 1
+
+
+def billing_day_of_cycle(start, end):
+    """The billing day of a cycle running from ``start`` to its last day ``end``.
+
+    A cycle starts on its billing day, clamped to the month's last day. A cycle that starts
+    on another day than its month's last tells its billing day at once (whether ``end`` is
+    read as the last day or as the next cycle's start). One that starts on a month's last
+    day may belong to a later billing day, clamped: the next cycle's start, the day after
+    ``end``, tells it (30 November - 30 December is a line billed on the 31st).
+    """
+    last_of_month = calendar.monthrange(start.year, start.month)[1]
+    if start.day < last_of_month:
+        return start.day
+    return max(start.day, (end + datetime.timedelta(days=1)).day)

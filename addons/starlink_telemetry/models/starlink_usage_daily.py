@@ -4,6 +4,7 @@ from datetime import timedelta
 import pandas as pd
 
 from odoo import api, models
+from odoo.addons.starlink_base.lib.billing_cycle import billing_day_of_cycle
 
 from ..lib.anomaly import detect_anomalies
 from ..lib.forecast import pivot_usage
@@ -34,6 +35,7 @@ class StarlinkUsageDaily(models.Model):
                 continue
             rows.append((line_id, day.date, *day[2:]))
         written = self._upsert(rows)
+        self._starlink_apply_billing_days(records, batch.cycles)
         # Each cycle received, with Starlink's overage lines, next to the overage we count.
         unknown |= self.env["starlink.overage.reconciliation"]._starlink_sync(batch, lines)
         reasons = [f"{s.service_line_number}: {s.reason}" for s in batch.skipped]
@@ -47,6 +49,22 @@ class StarlinkUsageDaily(models.Model):
                 "; ".join(reasons[:3]),
             )
         return written, len(reasons), "; ".join(reasons[:5])
+
+    @api.model
+    def _starlink_apply_billing_days(self, lines, cycles):
+        """Each line's billing day follows its latest cycle in Starlink's answer (Starlink's
+        cycles are the truth; the inventory gives no billing day)."""
+        latest = {}
+        for cycle in cycles:
+            known = latest.get(cycle.service_line_number)
+            if known is None or cycle.start_date > known.start_date:
+                latest[cycle.service_line_number] = cycle
+        for line in lines:
+            cycle = latest.get(line.service_line_number)
+            if cycle and cycle.start_date and cycle.end_date and cycle.end_date >= cycle.start_date:
+                day = billing_day_of_cycle(cycle.start_date, cycle.end_date)
+                if line.billing_day != day:
+                    line.billing_day = day
 
     @api.model
     def _starlink_apply_plans(self, lines, plans):

@@ -88,3 +88,18 @@ class TestSyncUsage(StarlinkSimulatorCase):
                 self.assertGreater(cycle.overage_gb, max(amounts))
                 checked += 1
         self.assertTrue(checked, "the simulator's fleet has lines in overage")
+
+    def test_billing_day_follows_starlink_cycles(self):
+        """The inventory gives no billing day: the usage answer's cycles set it."""
+        with self.account._starlink_client() as api:
+            answers = api.query_data_usage(self.lines.mapped("service_line_number"))
+        expected = {}
+        for answer in answers:
+            latest = max(answer["billingCycles"], key=lambda cycle: cycle["startDate"])
+            expected[answer["serviceLineNumber"]] = parse_day(latest["startDate"]).day
+        self.lines.write({"billing_day": 28})
+        self.account._sync_usage()
+        for line in self.lines:
+            if line.service_line_number in expected:
+                self.assertEqual(line.billing_day, expected[line.service_line_number])
+        self.assertNotEqual(set(self.lines.mapped("billing_day")), {28})
