@@ -2,17 +2,23 @@
 # Runs a benchmark of bench/ against its own database (created or updated when needed).
 #   bash bench/run.sh telemetry [options of bench/telemetry_ingest.py]
 #   bash bench/run.sh invoicing [options of bench/invoicing.py]
-# Environment: BENCH_DB (default starlink_bench), BENCH_FRESH=1 to drop and recreate it.
+#   bash bench/run.sh portal [options of bench/portal.py]
+# Environment: BENCH_DB (default starlink_bench; starlink_bench_portal for the portal),
+# BENCH_FRESH=1 to drop and recreate it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/setup.sh"
 pg_start
 
-BENCH_DB=${BENCH_DB:-starlink_bench}
-MODULES=starlink_telemetry
-export BENCH_DB
-
 what=${1:-telemetry}
 (($#)) && shift
+
+# The portal benchmark serves its database over HTTP: its own database, with the portal.
+case $what in
+    portal) MODULES=starlink_portal; default_db=starlink_bench_portal ;;
+    *) MODULES=starlink_telemetry; default_db=starlink_bench ;;
+esac
+BENCH_DB=${BENCH_DB:-$default_db}
+export BENCH_DB
 
 if [[ ${BENCH_FRESH:-0} == 1 ]] && psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$BENCH_DB'" | grep -q 1; then
     log "Dropping $BENCH_DB"
@@ -20,11 +26,13 @@ if [[ ${BENCH_FRESH:-0} == 1 ]] && psql -d postgres -tAc "SELECT 1 FROM pg_datab
 fi
 # The database follows the addons' code: installed when missing, updated when it changed.
 stamp_file="$LOCAL_DIR/bench/$BENCH_DB.stamp"
-stamp=$(cd "$PROJECT_DIR/addons" && find starlink_base starlink_telemetry -type f \
+addons=(starlink_base starlink_telemetry)
+[[ $MODULES == starlink_telemetry ]] || addons+=("$MODULES")
+stamp=$(cd "$PROJECT_DIR/addons" && find "${addons[@]}" -type f \
     \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \) -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -c1-16)
 mkdir -p "$LOCAL_DIR/bench"
 installed=$(psql -d "$BENCH_DB" -tAc \
-    "SELECT state FROM ir_module_module WHERE name = 'starlink_telemetry'" 2>/dev/null || true)
+    "SELECT state FROM ir_module_module WHERE name = '$MODULES'" 2>/dev/null || true)
 if [[ $installed != installed ]]; then
     log "Creating the benchmark database $BENCH_DB (about 2 minutes)"
     odoo_bin -d "$BENCH_DB" -i "$MODULES" --without-demo=all --stop-after-init --log-level=warn
@@ -38,5 +46,6 @@ fi
 case $what in
     telemetry) exec "$VENV_PY" "$PROJECT_DIR/bench/telemetry_ingest.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
     invoicing) exec "$VENV_PY" "$PROJECT_DIR/bench/invoicing.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
-    *) die "unknown benchmark '$what' (known: telemetry, invoicing)" ;;
+    portal) exec "$VENV_PY" "$PROJECT_DIR/bench/portal.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
+    *) die "unknown benchmark '$what' (known: telemetry, invoicing, portal)" ;;
 esac
