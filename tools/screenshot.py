@@ -11,7 +11,9 @@ settle and saves a PNG. Needs ``requests`` and ``websocket-client`` (both in the
 Several pages in one browser: repeat ``--url`` and give ``--out`` a folder (files are named
 ``01.png``, ``02.png``...) or as many ``--out`` files as URLs. ``--db`` picks the database
 when the server holds several; ``--companies 1,3`` sets the allowed companies (current first);
-``--width 390 --height 844`` looks at a page as a phone would.
+``--width 390 --height 844`` looks at a page as a phone would. Pages that draw late (charts
+fetched after the page loaded): ``--wait-for '[data-charts-ready]'`` waits until an element
+matches (up to ``--wait`` seconds), ``--settle 2`` lets them finish drawing afterwards.
 """
 
 import argparse
@@ -151,13 +153,20 @@ class Browser:
     def set_cookie(self, url, name, value):
         self.call("Network.setCookie", url=url, name=name, value=value, path="/")
 
-    def shoot(self, url, out, wait, full_page=False, clicks=()):
+    def shoot(self, url, out, wait, full_page=False, clicks=(), wait_for=(), settle=1.5):
         self.call("Page.navigate", url=url)
         time.sleep(1.0)
         deadline = time.time() + wait
         while time.time() < deadline and not self.evaluate(READY_JS):
             time.sleep(0.3)
-        time.sleep(1.5)  # let charts and lazy widgets draw
+        for selector in wait_for:
+            found = f"Boolean(document.querySelector({json.dumps(selector)}))"
+            while not self.evaluate(found):
+                if time.time() > deadline:
+                    print(f"  nothing matches --wait-for {selector!r} on {url} after {wait} s")
+                    break
+                time.sleep(0.3)
+        time.sleep(settle)  # let charts and lazy widgets draw
         for selector in clicks:
             found = self.evaluate(
                 f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
@@ -217,6 +226,16 @@ def main():
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--wait", type=float, default=20, help="max seconds to wait per page")
+    parser.add_argument(
+        "--wait-for",
+        action="append",
+        default=[],
+        help="CSS selector to wait for before the capture (e.g. '[data-charts-ready]'); "
+        "repeatable, applied on every page",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=1.5, help="seconds to wait once the page is ready"
+    )
     parser.add_argument("--full-page", action="store_true", help="capture the whole page")
     parser.add_argument(
         "--click",
@@ -239,7 +258,9 @@ def main():
         if args.companies:
             browser.set_cookie(base_url, "cids", "-".join(args.companies.replace(",", " ").split()))
         for url, out in zip(args.url, outs, strict=True):
-            errors = browser.shoot(url, out, args.wait, args.full_page, args.click)
+            errors = browser.shoot(
+                url, out, args.wait, args.full_page, args.click, args.wait_for, args.settle
+            )
             print(f"{out}  <-  {url}")
             for error in errors:
                 failed = True
