@@ -5,6 +5,7 @@
 #   3. the project venv (.venv) with Odoo's requirements, ours and the OCA addons
 #   4. a PostgreSQL server: $PGHOST/$PGPORT when set, else a private cluster under .local/pg
 #   5. the local Odoo configuration .local/odoo.conf
+#   6. the Node tools of the tests (tools/package.json: axe-core) in .local/node_modules
 # Sourced by the other scripts in tools/ (it exports ODOO_SRC, VENV_PY, ODOO_CONF, PG* variables).
 set -euo pipefail
 
@@ -13,6 +14,7 @@ LOCAL_DIR="$PROJECT_DIR/.local"
 mkdir -p "$LOCAL_DIR/log"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+warn() { printf '\033[1;33mWARNING:\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31mERROR:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # --- 1. system packages ------------------------------------------------------------------------
@@ -156,6 +158,34 @@ export ODOO_CONF PROJECT_DIR LOCAL_DIR
 
 odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 odoo_shell() { "$VENV_PY" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" "$@"; }
+
+# --- 6. Node tools of the tests --------------------------------------------------------------------
+# axe-core (the portal's accessibility audit), pinned by tools/package-lock.json, installed with
+# `npm ci` into .local/node_modules when the lock changed or the folder is missing. Without npm
+# the audit tests are skipped (with their reason), nothing else needs it.
+AXE_CORE_JS="$LOCAL_DIR/node_modules/axe-core/axe.min.js"
+export AXE_CORE_JS
+node_tools() {
+    local stamp lock="$PROJECT_DIR/tools/package-lock.json" npm_log="$LOCAL_DIR/log/npm.log"
+    [[ -f $lock ]] || return 0
+    stamp=$(sha1sum "$lock" | cut -c1-16)
+    [[ -f $AXE_CORE_JS && -f $LOCAL_DIR/node_modules/.stamp \
+        && $(cat "$LOCAL_DIR/node_modules/.stamp") == "$stamp" ]] && return 0
+    if ! command -v npm >/dev/null; then
+        warn "npm not found: axe-core is not installed and the accessibility audit tests will be" \
+            "skipped (install Node.js and npm, e.g. apt-get install npm)"
+        return 0
+    fi
+    log "Installing the Node tools of the tests (tools/package-lock.json) into $LOCAL_DIR/node_modules"
+    cp "$PROJECT_DIR/tools/package.json" "$lock" "$LOCAL_DIR/"
+    if npm ci --prefix "$LOCAL_DIR" --no-audit --no-fund --ignore-scripts --loglevel=error \
+        >"$npm_log" 2>&1; then
+        echo "$stamp" > "$LOCAL_DIR/node_modules/.stamp"
+    else
+        warn "npm ci failed (see $npm_log): the accessibility audit tests will be skipped"
+    fi
+}
+node_tools
 
 STARLINK_MODULES=starlink_base,starlink_telemetry,starlink_portal,starlink_helpdesk,starlink_reports
 export STARLINK_MODULES
