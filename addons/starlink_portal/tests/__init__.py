@@ -10,3 +10,5 @@ from . import test_portal_alerts_read
 from . import test_portal_alert_preferences
 from . import test_portal_request_rules
 from . import test_portal_request_queries
+from . import test_portal_browser
+from . import test_portal_accessibility
