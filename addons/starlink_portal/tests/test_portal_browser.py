@@ -11,7 +11,8 @@ from .common_browser import StarlinkPortalBrowserCase
 @tagged("post_install", "-at_install")
 class TestPortalClientPath(StarlinkPortalBrowserCase):
     def test_client_path(self):
-        quote = self.harbour._portal_plan_change_quote(self.big)
+        # The quote of the client's day (his time zone), as the portal computes it.
+        quote = self.harbour.with_user(self.user_a).sudo()._portal_plan_change_quote(self.big)
         self.assertTrue(quote.upgrade and quote.amount_now > 0, "the fixture's is an upgrade")
         self.assertFalse(self.requests(self.harbour))
 
