@@ -53,9 +53,23 @@ class StarlinkPortal(CustomerPortal):
 
     # ------------------------------------------------------------------ dashboard
 
+    def _starlink_client_contacts(self, partner):
+        """The contacts of ``partner``'s commercial entity, as a subquery for a domain.
+
+        ``child_of`` would first read the contacts (two queries each time a search meets it);
+        this subquery costs none, like the record rules that match the same commercial
+        partner.
+        """
+        return (
+            request.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("commercial_partner_id", "=", partner.commercial_partner_id.id)])
+        )
+
     def _prepare_starlink_lines_domain(self, partner):
         """The lines of the user's commercial entity (every contact of it sees the same)."""
-        return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
+        return [("partner_id", "in", self._starlink_client_contacts(partner))]
 
     def _get_starlink_searchbar_filters(self):
         _ = request.env._
@@ -162,7 +176,7 @@ class StarlinkPortal(CustomerPortal):
     # ------------------------------------------------------------------ alerts
 
     def _prepare_starlink_alerts_domain(self, partner, filterby="open"):
-        domain = [("partner_id", "child_of", [partner.commercial_partner_id.id])]
+        domain = [("partner_id", "in", self._starlink_client_contacts(partner))]
         if filterby == "open":
             domain.append(("state", "=", "open"))
         return domain

@@ -22,7 +22,7 @@ class ResPartner(models.Model):
         companies = (
             self.env["starlink.service.line"]
             .sudo()
-            .search([("partner_id", "child_of", client.id)])
+            .search([("partner_id.commercial_partner_id", "=", client.id)])
             .company_id
         )
         rules = (
