@@ -221,10 +221,17 @@ class StarlinkPortal(CustomerPortal):
     # ------------------------------------------------------------------ line page
 
     def _starlink_line_check_access(self, line_id, access_token=None):
-        """The line (sudo) when the user may read it or holds its token; raises otherwise."""
-        return self._document_check_access(
+        """The line (sudo) when the user may read it or holds its token; raises otherwise.
+
+        ``_document_check_access`` gives the line as the superuser; it is given back as the
+        visitor in sudo mode: still no record rule on what is read through it, but what
+        depends on the user is the visitor's (his time zone for today, his alerts read or
+        unread), not the superuser's.
+        """
+        line_sudo = self._document_check_access(
             "starlink.service.line", line_id, access_token=access_token
         )
+        return line_sudo.with_user(request.env.user).sudo()
 
     def _starlink_access_denied(self):
         """Where a visitor without access goes: the login page, or /my when logged in."""

@@ -142,3 +142,30 @@ class TestPortalAlertsRead(StarlinkPortalCase):
         self.url_open("/web/session/logout")
         shared = self.get(self.line_url(self.line_a, access_token=token))
         self.assertNotIn("o_starlink_alert_read_form", shared.text)
+
+    def test_line_page_shows_the_visitors_own_read_state(self):
+        """An alert marked read on the alert list shows read on the line page too, for that
+        user only (the line page reads its alerts through the checked line, as the user)."""
+        # The superuser's own flags must not leak into the page of a portal user.
+        self.alert_a.with_user(self.env.ref("base.user_root"))._portal_mark_read()
+        self.authenticate("sl_portal_a", "sl_portal_a")
+
+        def line_alert_row():
+            page = self.get(self.line_url(self.line_a))
+            self.assertEqual(page.status_code, 200)
+            section = page.text.split('id="o_starlink_line_alerts"')[1].split("</section>")[0]
+            return section.split(f'data-alert-id="{self.alert_a.id}"')[1].split("</tr>")[0]
+
+        self.assertIn("o_starlink_alert_new", line_alert_row())
+        response = self.url_open(
+            f"/my/starlink/alerts/{self.alert_a.id}/read",
+            data={"csrf_token": self.csrf(), "read": "1", "redirect": "/my/starlink/alerts"},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        row = line_alert_row()
+        self.assertNotIn("o_starlink_alert_new", row)
+        self.assertIn("Mark as unread", row)
+        # The other contact of the client has not read it.
+        self.authenticate("sl_portal_a2", "sl_portal_a2")
+        self.assertIn("o_starlink_alert_new", line_alert_row())
