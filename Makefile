@@ -16,6 +16,8 @@ setup:
 bench:
 	@bash bench/run.sh telemetry
 	@bash -c 'source tools/setup.sh >/dev/null && "$$VENV_PY" bench/forecast.py'
+	@bash bench/run.sh invoicing
+	@bash bench/run.sh portal
 
 lint:
 	@bash -c 'source tools/setup.sh && cd "$$PROJECT_DIR" && "$$VENV/bin/ruff" check addons tools tests bench'
