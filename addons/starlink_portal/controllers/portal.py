@@ -23,6 +23,15 @@ ALERTS_URL = "/my/starlink/alerts"
 class StarlinkPortal(CustomerPortal):
     _starlink_lines_per_page = 24
     _starlink_line_invoice_limit = 12
+    # What the line page shows of an invoice, read with its search.
+    _starlink_line_invoice_fields = (
+        "name",
+        "invoice_date",
+        "invoice_date_due",
+        "amount_total",
+        "currency_id",
+        "payment_state",
+    )
 
     # ------------------------------------------------------------------ home
 
@@ -255,7 +264,7 @@ class StarlinkPortal(CustomerPortal):
                 "groupings": {key: line_sudo._portal_grouping_labels()[key] for key in GROUPINGS},
                 "range_presets": line_sudo._portal_range_presets(),
                 "performance": line_sudo._portal_performance(start, end),
-                "terminals": line_sudo.terminal_ids.filtered("active"),
+                "terminals": line_sudo._portal_terminals(),
                 "alerts": line_sudo._portal_alerts(),
                 "suggested_plan": line_sudo._portal_suggested_plan(),
                 "plan_values": line_sudo._portal_plan_values(),
@@ -275,12 +284,14 @@ class StarlinkPortal(CustomerPortal):
         return values
 
     def _starlink_line_invoices(self, line_sudo):
-        """The line's latest invoices the user may open himself (none for a share link)."""
+        """The line's latest invoices the user may open himself (none for a share link):
+        searched as the user (Odoo's invoice rules), with the fields the page shows."""
         Move = request.env["account.move"]
         if request.env.user._is_public() or not Move.has_access("read"):
             return Move
-        return Move.search(
+        return Move.search_fetch(
             [("id", "in", line_sudo._portal_invoice_ids())],
+            self._starlink_line_invoice_fields,
             order="invoice_date desc, id desc",
             limit=self._starlink_line_invoice_limit,
         )

@@ -40,7 +40,7 @@ class StarlinkPortalCharts(StarlinkPortal):
 
     def _prepare_starlink_line_live_values(self, line_sudo):
         """Live figures of one line and its sections rendered again (HTML by section id)."""
-        values = {"line": line_sudo, "terminals": line_sudo.terminal_ids.filtered("active")}
+        values = {"line": line_sudo, "terminals": line_sudo._portal_terminals()}
         return {
             "line": line_sudo._portal_live_values()[0],
             "sections": {

@@ -1,5 +1,6 @@
 from . import starlink_service_line
 from . import starlink_service_line_charts
+from . import product_pricelist
 from . import product_template
 from . import res_partner
 from . import starlink_alert

@@ -17,6 +17,9 @@ USAGE_COLUMNS = (
     "counted_gb",
     "total_gb",
 )
+# What the line page shows of its terminals and alerts, read with their search.
+TERMINAL_FIELDS = ("user_terminal_id", "kit_serial", "health", "last_seen")
+ALERT_FIELDS = ("name", "message", "severity", "state", "date_open")
 # Dashboard sort keys whose order the database gives (the others are sorted in Python).
 SQL_SORTINGS = {
     "number": "service_line_number",
@@ -38,6 +41,17 @@ class StarlinkServiceLine(models.Model):
         related="product_id.name",
         string="Plan Name",
         help="Name of the plan, readable by the line's clients.",
+    )
+
+    portal_fee = fields.Float(
+        string="Monthly Fee",
+        compute="_compute_portal_fee",
+        help="What the line's contract line bills a month, in its contract's currency.",
+    )
+    portal_fee_currency_id = fields.Many2one(
+        "res.currency",
+        string="Monthly Fee Currency",
+        compute="_compute_portal_fee",
     )
 
     @api.depends("terminal_ids.health", "terminal_ids.active")
@@ -142,18 +156,23 @@ class StarlinkServiceLine(models.Model):
             "format_day": lambda day: day.strftime(lang.date_format),
         }
 
+    def _portal_terminals(self):
+        """The line's active terminals, with what the page shows of them (one query)."""
+        self.ensure_one()
+        return self.env["starlink.terminal"].search_fetch(
+            [("service_line_id", "=", self.id)], TERMINAL_FIELDS
+        )
+
     def _portal_performance(self, start, end):
-        """Averages of the line's terminals over the range, from the hourly rollups.
+        """Averages of the line's active terminals over the range, from the hourly rollups.
 
         One query: per terminal, its first rollup ever and the sample-weighted sums in the
-        range (see ``lib.performance.summarize``).
+        range (see ``lib.performance.summarize``); the terminals are a subquery.
         """
         self.ensure_one()
-        terminals = self.terminal_ids
         range_start = datetime.combine(start, time())
         range_end = datetime.combine(end + timedelta(days=1), time())
-        if not terminals:
-            return performance.summarize([], range_start, range_end, fields.Datetime.now())
+        terminals = self.env["starlink.terminal"]._search([("service_line_id", "=", self.id)])
         self.env["starlink.telemetry.hourly"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -169,12 +188,12 @@ class StarlinkServiceLine(models.Model):
                    sum(h.uplink_avg_mbps * h.sample_count) AS uplink_mbps_sum,
                    sum(h.obstruction_avg * h.sample_count) AS obstruction_percent_sum
               FROM starlink_telemetry_hourly h
-             WHERE h.terminal_id = ANY(%(terminals)s)
+             WHERE h.terminal_id IN %(terminals)s
                AND h.hour >= %(start)s AND h.hour < %(end)s
              GROUP BY h.terminal_id
                 """,
                 per_hour=performance.SAMPLES_PER_HOUR,
-                terminals=terminals.ids,
+                terminals=terminals.subselect(),
                 start=range_start,
                 end=range_end,
             )
@@ -184,28 +203,30 @@ class StarlinkServiceLine(models.Model):
         return performance.summarize(stats, range_start, range_end, fields.Datetime.now())
 
     def _portal_alerts(self, limit=20):
-        """The latest alerts of this line that its client may see."""
+        """The latest alerts of this line that its client may see (read with their fields
+        in one query)."""
         self.ensure_one()
-        return self.env["starlink.alert"].search(
-            [("service_line_id", "=", self.id), ("client_visible", "=", True)], limit=limit
+        return self.env["starlink.alert"].search_fetch(
+            [("service_line_id", "=", self.id), ("client_visible", "=", True)],
+            ALERT_FIELDS,
+            limit=limit,
         )
 
     def _portal_invoice_ids(self):
-        """Ids of the posted customer invoices and credit notes that bill this line."""
+        """The posted customer invoices and credit notes that bill this line, as a subquery
+        of their ids (for a domain ``("id", "in", ...)``: no query of its own)."""
         self.ensure_one()
-        moves = (
-            self.env["account.move.line"]
+        return (
+            self.env["account.move"]
             .sudo()
-            ._read_group(
+            ._search(
                 [
-                    ("contract_line_id.starlink_service_line_id", "=", self.id),
-                    ("parent_state", "=", "posted"),
-                    ("move_id.move_type", "in", ("out_invoice", "out_refund")),
-                ],
-                ["move_id"],
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("line_ids.contract_line_id.starlink_service_line_id", "=", self.id),
+                ]
             )
         )
-        return [move.id for (move,) in moves]
 
     def _portal_suggested_plan(self):
         """A cheaper plan for the projected total, when the forecast goes over the limit."""
@@ -214,15 +235,81 @@ class StarlinkServiceLine(models.Model):
             return self.env["product.product"]
         return self._cheaper_plan_for(self.forecast_total_gb)
 
+    @api.depends(
+        "contract_line_id.automatic_price",
+        "contract_line_id.specific_price",
+        "contract_line_id.product_id.list_price",
+        "contract_line_id.quantity",
+        "contract_line_id.uom_id",
+        "contract_line_id.contract_id.pricelist_id",
+        "contract_line_id.contract_id.partner_id",
+        "contract_line_id.contract_id.manual_currency_id",
+        "contract_line_id.contract_id.journal_id",
+        "contract_line_id.contract_id.contract_line_ids.automatic_price",
+        "company_id",
+    )
+    @api.depends_context("company")
+    def _compute_portal_fee(self):
+        """What the line's contract line bills a month, as OCA ``contract`` prices it
+        (``contract.line.price_unit``, in the contract's ``currency_id``): computed once a
+        request for the plan section and every quote of the page.
+
+        The same price and currency without their costly paths when they lead nowhere: the
+        client's pricelist is looked up (four queries) only when the contract has none and
+        the company has an active pricelist (with none, Odoo prices from the plan's sales
+        price; whether there is one is cached), and the contract's currency is found without
+        reading every line of the contract first (a client with 200 lines: 200 contract
+        lines read).
+        """
+        for line in self:
+            main = line.contract_line_id.sudo()
+            if not main:
+                line.portal_fee = 0.0
+                line.portal_fee_currency_id = line.company_id.currency_id
+                continue
+            contract = main.contract_id
+            company = contract.company_id
+            automatic = bool(main.automatic_price and main.product_id)
+            # The pricelist's currency is the contract's when a line is priced automatically.
+            priced = automatic or (
+                not contract.manual_currency_id
+                and any(contract.contract_line_ids.mapped("automatic_price"))
+            )
+            pricelist = contract.pricelist_id
+            Pricelist = line.env["product.pricelist"]
+            if priced and not pricelist and Pricelist._starlink_portal_has_pricelist(company.id):
+                pricelist = contract.partner_id.with_company(company).property_product_pricelist
+            price = main.specific_price
+            if automatic:  # contract.line._compute_price_unit
+                product = main.product_id.with_context(
+                    quantity=main.quantity,
+                    pricelist=pricelist.id,
+                    partner=contract.partner_id.id,
+                    uom=main.uom_id.id,
+                    date=fields.Date.context_today(main),
+                )
+                price = pricelist._get_product_price(product, quantity=main.quantity)
+            currency = contract.manual_currency_id or (priced and pricelist.currency_id)
+            line.portal_fee = price
+            line.portal_fee_currency_id = (
+                currency or contract.journal_id.currency_id or company.currency_id
+            )
+
+    def _portal_fee(self):
+        """``(monthly fee, currency)`` the client pays for this line (``portal_fee``);
+        ``(False, company currency)`` when the line is not billed."""
+        self.ensure_one()
+        fee = self.portal_fee if self.contract_line_id else False
+        return fee, self.portal_fee_currency_id
+
     def _portal_plan_values(self):
         """Prices of the plan as the client pays them: the fee of the line's contract line
         (his own price) and the plan's overage price per GB."""
         self.ensure_one()
-        contract_line = self.contract_line_id
-        currency = contract_line.currency_id or self.company_id.currency_id
+        fee, currency = self._portal_fee()
         return {
             "overage_price": self.product_id.starlink_overage_price_gb,
-            "monthly_fee": contract_line.price_unit if contract_line else False,
+            "monthly_fee": fee,
             "currency": currency,
         }
 

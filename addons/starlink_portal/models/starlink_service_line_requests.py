@@ -44,8 +44,8 @@ class StarlinkServiceLine(models.Model):
     # ------------------------------------------------------------------ prices
 
     def _portal_request_currency(self):
-        self.ensure_one()
-        return self.contract_line_id.sudo().currency_id or self.company_id.currency_id
+        """The currency of the client's prices: his contract's (see ``_portal_fee``)."""
+        return self._portal_fee()[1]
 
     def _portal_plan_price(self, plan):
         """The client's monthly fee for ``plan``, priced as billing prices a plan change
@@ -63,8 +63,9 @@ class StarlinkServiceLine(models.Model):
     def _portal_current_price(self):
         """What the client pays a month now: his contract line's price (billing's old price)."""
         self.ensure_one()
-        main = self.contract_line_id.sudo()
-        return main.price_unit if main else self._portal_plan_price(self.product_id)
+        if not self.contract_line_id:
+            return self._portal_plan_price(self.product_id)
+        return self._portal_fee()[0]
 
     def _portal_first_unbilled(self):
         """The first day whose plan fee is not invoiced yet; None when the line is not billed."""
@@ -93,8 +94,12 @@ class StarlinkServiceLine(models.Model):
     def _portal_offered_products(self):
         """``(plans, data block)`` clients of this line may ask for, read in one query: the
         plans marked offered (other than the line's own) and the company's cheapest data
-        block."""
+        block. None for a line whose plan Starlink does not know (no product reference):
+        neither a plan change nor a top-up can be sent for it."""
         self.ensure_one()
+        Product = self.env["product.product"]
+        if not self.product_id.starlink_product_reference:
+            return Product, Product
         products = (
             self.env["product.product"]
             .sudo()

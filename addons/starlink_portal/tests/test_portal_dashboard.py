@@ -1,5 +1,7 @@
 import re
+from datetime import timedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import StarlinkPortalCase
@@ -201,4 +203,63 @@ class TestPortalQueries(StarlinkPortalCase):
         )
         self.assertEqual(long, short)
         self.assertGreater(long, 10)  # the server's queries are counted
-        self.assertLessEqual(long, 40)
+        self.assertLessEqual(long, 30)
+
+    def _bill(self, line, invoices=3):
+        """Bill ``line`` as Starlink billing does (the client's contract, a contract line
+        priced by the pricelist) with ``invoices`` posted monthly invoices."""
+        line.date_start = self.today - timedelta(days=90)
+        Contract = self.env["contract.contract"]
+        contract = Contract.create(
+            Contract._prepare_starlink_contract_values(self.client_a, self.company)
+        )
+        ContractLine = self.env["contract.line"]
+        line.contract_line_id = ContractLine.create(
+            ContractLine._prepare_starlink_values(line, contract)
+        )
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.client_a.id,
+                    "invoice_date": self.today - timedelta(days=30 * month),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "quantity": 1,
+                                "price_unit": 120.0,
+                                "contract_line_id": line.contract_line_id.id,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for month in range(invoices)
+            ]
+        )
+        moves.action_post()
+        return moves
+
+    def test_line_page_of_a_billed_line_in_30_queries(self):
+        """DESIGN §6: the page of a line with its contract (the fee it bills) and invoices in
+        at most 30 queries, on its cycle as on 13 months by day."""
+        invoices = self._bill(self.line_a)
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        year = {
+            "date_from": (self.today - timedelta(days=394)).isoformat(),
+            "date_to": self.today.isoformat(),
+        }
+        queries = {
+            "cycle": self._queries(self.line_url(self.line_a)),
+            "13 months": self._queries(self.line_url(self.line_a, **year)),
+        }
+        page = self.get(self.line_url(self.line_a)).text
+        plan = page.split('id="o_starlink_line_plan"')[1].split("</section>")[0]
+        self.assertIn("Monthly fee", plan)
+        self.assertIn("120.00", plan, "the plan's price, through the contract line")
+        listed = page.split('id="o_starlink_line_invoices"')[1].split("</section>")[0]
+        for invoice in invoices:
+            self.assertIn(f'href="/my/invoices/{invoice.id}"', listed)
+        self.assertGreater(min(queries.values()), 10)  # the server's queries are counted
+        self.assertLessEqual(max(queries.values()), 30, queries)

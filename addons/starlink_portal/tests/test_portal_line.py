@@ -1,6 +1,7 @@
 import re
 from datetime import datetime, time, timedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import StarlinkPortalCase
@@ -168,3 +169,76 @@ class TestPortalLinePage(StarlinkPortalCase):
         self.assertIn("UT-PORTAL-A", section)
         self.assertIn('data-health="online"', section)
         self.assertNotIn("UT-PORTAL-B", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalLineFee(StarlinkPortalCase):
+    """The monthly fee the portal shows (and quotes from) is what the contract line bills:
+    OCA ``contract``'s ``price_unit`` in the contract's currency, with or without
+    pricelists."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.line_a.date_start = cls.today - timedelta(days=90)
+        Contract = cls.env["contract.contract"]
+        cls.contract = Contract.create(
+            Contract._prepare_starlink_contract_values(cls.client_a, cls.company)
+        )
+        ContractLine = cls.env["contract.line"]
+        cls.main = ContractLine.create(
+            ContractLine._prepare_starlink_values(cls.line_a, cls.contract)
+        )
+        cls.line_a.contract_line_id = cls.main
+
+    def _pricelist(self, name, price):
+        return self.env["product.pricelist"].create(
+            {
+                "name": name,
+                "company_id": self.company.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": self.plan.id,
+                            "compute_price": "fixed",
+                            "fixed_price": price,
+                        }
+                    )
+                ],
+            }
+        )
+
+    def assertFeeBilled(self, expected):
+        self.env.invalidate_all()
+        fee, currency = self.line_a.with_user(self.user_a).sudo()._portal_fee()
+        self.env.invalidate_all()
+        self.assertAlmostEqual(fee, self.main.price_unit)
+        self.assertEqual(currency, self.main.currency_id)
+        self.assertAlmostEqual(fee, expected)
+
+    def test_fee_is_what_the_contract_line_bills(self):
+        self.contract.pricelist_id = False
+        self.env["product.pricelist"].search([]).action_archive()
+        self.assertTrue(self.main.automatic_price)
+        self.assertFeeBilled(120.0)  # no pricelist: the plan's sales price
+        client_pricelist = self._pricelist("Portal client prices", 99.0)
+        self.client_a.with_company(self.company).property_product_pricelist = client_pricelist
+        self.assertFeeBilled(99.0)  # the contract has none: the client's
+        self.contract.pricelist_id = self._pricelist("Portal contract prices", 88.0)
+        self.assertFeeBilled(88.0)  # the contract's
+        self.main.write({"automatic_price": False, "specific_price": 77.0})
+        self.assertFeeBilled(77.0)  # the line's own price
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        page = self.get(self.line_url(self.line_a)).text
+        plan = page.split('id="o_starlink_line_plan"')[1].split("</section>")[0]
+        self.assertIn("77.00", plan)
+
+    def test_pricelist_cache_follows_the_pricelists(self):
+        Pricelist = self.env["product.pricelist"]
+        Pricelist.search([]).action_archive()
+        self.assertFalse(Pricelist._starlink_portal_has_pricelist(self.company.id))
+        pricelist = self._pricelist("Portal new prices", 50.0)
+        self.assertTrue(Pricelist._starlink_portal_has_pricelist(self.company.id))
+        pricelist.action_archive()
+        self.assertFalse(Pricelist._starlink_portal_has_pricelist(self.company.id))
