@@ -24,12 +24,19 @@ AXE_CORE_JS = os.environ.get("AXE_CORE_JS") or str(
     Path(__file__).resolve().parents[3] / ".local" / "node_modules" / "axe-core" / "axe.min.js"
 )
 SIZES = ((390, 844), (1280, 800))
-# The page is audited once it is complete: the home's counters loaded, a line's charts drawn.
-READY = (
-    "document.readyState === 'complete'"
-    " && !document.querySelector('.o_portal_doc_spinner')"
-    " && !document.querySelector('#o_starlink_line_page:not([data-charts-ready])')"
-)
+# The page is audited once it is complete: its lazy scripts loaded and its public widgets
+# started (their requests answered: none is cut when the browser closes), the home's counters
+# loaded, a line's charts drawn.
+READY = """(() => {
+    const exported = (name) => odoo.loader.modules.get(name)?.[Symbol.for("default")];
+    const lazy = exported("@web/legacy/js/public/lazyloader");
+    const root = exported("@web/legacy/js/public/public_root_instance");
+    return Boolean(lazy && root) && Promise.all([lazy.allScriptsLoaded, root]).then(
+        () => document.readyState === "complete"
+            && !document.querySelector(".o_portal_doc_spinner")
+            && !document.querySelector("#o_starlink_line_page:not([data-charts-ready])")
+    );
+})()"""
 # Loads axe-core from the test's attachment, runs it on the page, and reports through the
 # console: console.error fails the test, "test successful" ends it.
 AUDIT = """(async () => {
