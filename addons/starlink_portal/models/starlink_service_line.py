@@ -5,6 +5,7 @@ from odoo.addons.starlink_base.lib.billing_cycle import cycle_bounds
 from odoo.tools import SQL
 
 from ..lib import export, performance
+from ..lib.formats import number_formatter
 from ..lib.periods import group_rows, parse_grouping, parse_range, totals
 
 # Terminal health from the best to the worst: a line shows its worst terminal.
@@ -146,14 +147,16 @@ class StarlinkServiceLine(models.Model):
         """
         grouping = parse_grouping(grouping)
         daily = self._portal_daily_usage(start, end)
-        lang = self.env["res.lang"]._lang_get(self.env.lang or "en_US")
+        Lang = self.env["res.lang"]
+        lang = Lang._get_data(code=self.env.lang or "en_US") or Lang._get_data(code="en_US")
+        date_format = lang.date_format
         return {
             "usage_rows": group_rows(daily, grouping, USAGE_COLUMNS, start, end),
             "usage_totals": totals(daily, USAGE_COLUMNS),
             "usage_days": len(daily),
             "grouping": grouping,
-            "format_gb": lambda value: lang.format("%.2f", value or 0.0, grouping=True),
-            "format_day": lambda day: day.strftime(lang.date_format),
+            "format_gb": number_formatter(2, lang.grouping, lang.thousands_sep, lang.decimal_point),
+            "format_day": lambda day: day.strftime(date_format),
         }
 
     def _portal_terminals(self):

@@ -104,6 +104,25 @@ class TestPortalLinePage(StarlinkPortalCase):
         months = {(start + timedelta(days=i)).replace(day=1) for i in range(21)}
         self.assertEqual(response.text.count("o_starlink_usage_row"), len(months))
 
+    def test_usage_table_in_the_visitors_language(self):
+        """The table's figures and days as Odoo formats them in the visitor's language."""
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.user_a.lang = "de_DE"
+        day = self.usage_start - timedelta(days=1)
+        self.env["starlink.usage.daily"]._upsert([(self.line_a.id, day, 1234.5, 0.0, 0.125, 0.0)])
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(
+            self.line_url(self.line_a, date_from=day, date_to=day), allow_redirects=True
+        )
+        self.assertEqual(response.status_code, 200)
+        row = response.text.split(f'data-date="{day.isoformat()}"')[1].split("</tr>")[0]
+        lang = self.env["res.lang"]._lang_get("de_DE")
+        cells = re.findall(r"<td[^>]*>\s*([^<]*?)\s*</td>", row)
+        expected = [lang.format("%.2f", value, grouping=True) for value in (1234.5, 0.0, 0.125)]
+        self.assertEqual(cells[0], "1.234,50")
+        self.assertEqual([cells[0], cells[1], cells[2]], expected)
+        self.assertIn(day.strftime(lang.date_format), row)
+
     def test_bad_range_falls_back_to_the_cycle(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
         response = self.get(self.line_url(self.line_a, date_from="yesterday", date_to="2026-13-45"))
