@@ -1,7 +1,15 @@
+import re
+from datetime import date, datetime, time
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 READ_TABLE = "starlink_alert_portal_read_rel"
+# A day or a moment written in an alert's stored title or message (ISO, moments in UTC).
+ISO_MOMENT = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2})"  # the day
+    r"(?:[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.\d+)?( UTC)?)?\b"  # its time, in UTC
+)
 
 
 class StarlinkAlert(models.Model):
@@ -88,3 +96,43 @@ class StarlinkAlert(models.Model):
             )
         self.env.cr.execute(query)
         self.invalidate_recordset(["portal_read_user_ids", "portal_is_read"])
+
+    # ------------------------------------------------------------------ display
+
+    def _portal_text(self, text):
+        """``text`` (an alert's title or message, stored in the client's language with ISO
+        days and UTC moments, as mails and the backend show them) with its days and moments
+        in the visitor's date and time format, moments in his time zone."""
+        if not text:
+            return text
+        tz = self.env.context.get("tz") or self.env.user.tz
+        Datetime = self.env["ir.qweb.field.datetime"].with_context(tz=tz)
+
+        def moment(match):
+            try:
+                day = date.fromisoformat(match[1])
+                clock = time.fromisoformat(match[2]) if match[2] else None
+            except ValueError:
+                return match[0]
+            if clock is None:
+                return format_date(self.env, day)
+            label = Datetime.value_to_html(datetime.combine(day, clock), {"hide_seconds": True})
+            return label if tz else f"{label} UTC"
+
+        return ISO_MOMENT.sub(moment, text)
+
+    def _portal_title(self, line_page=False):
+        """The alert's title as the portal shows it (``_portal_text``); on the line's own
+        page without the line's number and name, which the page already shows (the title
+        from the rule when the line is named in the middle of it)."""
+        self.ensure_one()
+        title = self.name or ""
+        number = line_page and self.service_line_id.service_line_number
+        if number:
+            prefix = re.match(rf"{re.escape(number)}(?: \([^)]*\))?\s*", title)
+            if prefix and title[prefix.end() :]:
+                rest = title[prefix.end() :]
+                title = rest[:1].upper() + rest[1:]
+            elif number in title:
+                title = self.rule_id.name or title
+        return self._portal_text(title)

@@ -261,3 +261,57 @@ class TestPortalLineFee(StarlinkPortalCase):
         self.assertTrue(Pricelist._starlink_portal_has_pricelist(self.company.id))
         pricelist.action_archive()
         self.assertFalse(Pricelist._starlink_portal_has_pricelist(self.company.id))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalLineFormats(StarlinkPortalCase):
+    """Days and moments of alerts in the visitor's format and time zone; alert titles on a
+    line's own page without the line's number and name."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_a.tz = "Europe/Brussels"
+        cls.usage_alert = cls._alert(
+            cls.alert_rule, cls.line_a, f"{cls.line_a.display_name} passed 80% of its 100 GB"
+        )
+        cls.usage_alert.message = "81.0 GB used since 2026-11-06; the cycle ends on 2026-12-05."
+        cls.offline_alert = cls._alert(
+            cls.alert_rule, cls.line_a, "UT-PORTAL-A is offline", state="resolved"
+        )
+        cls.offline_alert.message = "No telemetry from UT-PORTAL-A since 2026-11-30 12:55:06 UTC."
+        cls.anomaly_alert = cls._alert(
+            cls.alert_rule, cls.line_a, f"Unusual usage on {cls.line_a.display_name} on 2026-11-20"
+        )
+
+    def alert_row(self, html, alert):
+        return html.split(f'data-alert-id="{alert.id}"')[1].split("</tr>")[0]
+
+    def test_alert_dates_and_titles(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        page = self.get(self.line_url(self.line_a)).text
+        row = self.alert_row(page, self.usage_alert)
+        self.assertIn(">Passed 80% of its 100 GB<", row)
+        self.assertNotIn("SLP-A-0001", row)
+        self.assertIn("since 11/06/2026; the cycle ends on 12/05/2026.", row)
+        row = self.alert_row(page, self.offline_alert)
+        self.assertIn(">UT-PORTAL-A is offline<", row)  # a terminal's title: as it is
+        self.assertIn("since 11/30/2026 13:55.", row)  # Brussels, no seconds
+        row = self.alert_row(page, self.anomaly_alert)
+        self.assertIn(">Portal usage rule<", row)  # the line in the middle: the rule's name
+        # The alert list shows the line in its own column, and the full title.
+        listing = self.get("/my/starlink/alerts?filterby=all").text
+        row = self.alert_row(listing, self.usage_alert)
+        self.assertIn(f"{self.line_a.display_name} passed 80% of its 100 GB", row)
+        self.assertIn("since 11/06/2026", row)
+        page = self.get(f"/my/starlink/alerts/{self.offline_alert.id}").text
+        self.assertIn("since 11/30/2026 13:55.", page)
+        self.assertNotIn("2026-11-30", page)
+        # Without a time zone, a moment stays in UTC and says so.
+        self.user_a.tz = False
+        alert = self.offline_alert.with_user(self.user_a).with_context(tz=False)
+        self.assertEqual(
+            alert._portal_text(alert.message),
+            "No telemetry from UT-PORTAL-A since 11/30/2026 12:55 UTC.",
+        )
+        self.assertEqual(alert._portal_text("on 2026-13-45"), "on 2026-13-45")
