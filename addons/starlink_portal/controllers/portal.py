@@ -7,7 +7,7 @@ whose values the templates render; the data comes from the models.
 
 from urllib.parse import urlencode
 
-from odoo import http
+from odoo import fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError
@@ -166,6 +166,7 @@ class StarlinkPortal(CustomerPortal):
                 "searchbar_sortings": sortings,
                 "plans": Line._portal_plans(base_domain),
                 "line_count": line_count,
+                "starlink_now": fields.Datetime.now(),
             }
         )
         return values
@@ -271,6 +272,7 @@ class StarlinkPortal(CustomerPortal):
                 "invoices": self._starlink_line_invoices(line_sudo),
                 "export_query": self._starlink_export_query(start, end, access_token),
                 "res_company": line_sudo.company_id,
+                "starlink_now": fields.Datetime.now(),
             }
         )
         values.update(line_sudo._portal_usage_values(start, end, grouping))

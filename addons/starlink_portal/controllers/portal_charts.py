@@ -38,9 +38,22 @@ class StarlinkPortalCharts(StarlinkPortal):
     def _starlink_render_section(self, template, values):
         return str(request.env["ir.ui.view"]._render_template(template, values))
 
+    def _starlink_refreshed(self, now):
+        """When live values were read: ``refreshed_at`` (ISO, UTC) and ``refreshed_label``,
+        the time in the visitor's format (as the page shows its times)."""
+        label = request.env["ir.qweb.field.datetime"].value_to_html(
+            now, {"time_only": True, "hide_seconds": True}
+        )
+        return {"refreshed_at": now.isoformat(), "refreshed_label": label}
+
     def _prepare_starlink_line_live_values(self, line_sudo):
         """Live figures of one line and its sections rendered again (HTML by section id)."""
-        values = {"line": line_sudo, "terminals": line_sudo._portal_terminals()}
+        now = fields.Datetime.now()
+        values = {
+            "line": line_sudo,
+            "terminals": line_sudo._portal_terminals(),
+            "starlink_now": now,
+        }
         return {
             "line": line_sudo._portal_live_values()[0],
             "sections": {
@@ -51,7 +64,7 @@ class StarlinkPortalCharts(StarlinkPortal):
                     "starlink_portal.portal_starlink_line_terminals", values
                 ),
             },
-            "refreshed_at": fields.Datetime.now().isoformat(),
+            **self._starlink_refreshed(now),
         }
 
     def _prepare_starlink_lines_live_values(self, line_ids):
@@ -76,7 +89,7 @@ class StarlinkPortalCharts(StarlinkPortal):
                 )
                 for line in lines
             },
-            "refreshed_at": fields.Datetime.now().isoformat(),
+            **self._starlink_refreshed(fields.Datetime.now()),
         }
 
     # ------------------------------------------------------------------ routes

@@ -265,8 +265,8 @@ class TestPortalLineFee(StarlinkPortalCase):
 
 @tagged("post_install", "-at_install")
 class TestPortalLineFormats(StarlinkPortalCase):
-    """Days and moments of alerts in the visitor's format and time zone; alert titles on a
-    line's own page without the line's number and name."""
+    """Days, moments and times on the portal in the visitor's format and time zone; alert
+    titles on a line's own page without the line's number and name."""
 
     @classmethod
     def setUpClass(cls):
@@ -315,3 +315,20 @@ class TestPortalLineFormats(StarlinkPortalCase):
             "No telemetry from UT-PORTAL-A since 11/30/2026 12:55 UTC.",
         )
         self.assertEqual(alert._portal_text("on 2026-13-45"), "on 2026-13-45")
+
+    def test_times_in_one_format(self):
+        """The live values' time and the terminals' last seen: the visitor's time format,
+        without seconds, in his time zone."""
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        page = self.get(self.line_url(self.line_a)).text
+        terminals = page.split('id="o_starlink_line_terminals"')[1].split("</section>")[0]
+        self.assertIn("01/01/2026 13:00", terminals)  # 12:00 UTC in Brussels
+        self.assertNotIn("13:00:00", terminals)
+        live_time = re.search(
+            r'<time class="o_starlink_live_time"[^>]*>\s*([^<]*?)\s*</time>', page
+        )
+        self.assertRegex(live_time[1], r"^\d\d:\d\d$")
+        data = self.get(self.line_url(self.line_a, "/live")).json()
+        self.assertRegex(data["refreshed_label"], r"^\d\d:\d\d$")
+        self.assertIn("01/01/2026 13:00", data["sections"]["o_starlink_line_terminals"])
+        self.assertRegex(self.get("/my/starlink/live").json()["refreshed_label"], r"^\d\d:\d\d$")

@@ -43,7 +43,6 @@ publicWidget.registry.StarlinkLiveValues = publicWidget.Widget.extend({
         this.interval = parseInt(this.el.dataset.starlinkLiveInterval, 10) || DEFAULT_INTERVAL;
         this.lastRefresh = Date.now();
         this.refreshCount = 0;
-        this._setTime(new Date());
         this._onVisibilityChange = this._onVisibilityChange.bind(this);
         document.addEventListener("visibilitychange", this._onVisibilityChange);
         this._schedule();
@@ -111,7 +110,7 @@ publicWidget.registry.StarlinkLiveValues = publicWidget.Widget.extend({
             this.refreshCount += 1;
             this.el.dataset.liveRefreshed = String(this.refreshCount);
             this.el.classList.remove("o_starlink_live_failed");
-            this._setTime(new Date());
+            this._setTime(data.refreshed_at, data.refreshed_label);
             return data;
         } catch (error) {
             this.el.classList.add("o_starlink_live_failed");
@@ -150,14 +149,22 @@ publicWidget.registry.StarlinkLiveValues = publicWidget.Widget.extend({
             }
         }
     },
-    _setTime(date) {
-        const text = date.toLocaleTimeString(document.documentElement.lang || undefined, {
-            hour: "2-digit",
-            minute: "2-digit",
-        });
+    /**
+     * Show when the values were read: the server's time label (the visitor's time format, as
+     * the page's other times); the page itself shows the time it was rendered.
+     *
+     * @param {string} refreshedAt ISO moment in UTC
+     * @param {string} label
+     */
+    _setTime(refreshedAt, label) {
+        if (!label) {
+            return;
+        }
         for (const time of this.el.querySelectorAll(".o_starlink_live_time")) {
-            time.textContent = text;
-            time.setAttribute("datetime", date.toISOString());
+            time.textContent = label;
+            if (refreshedAt) {
+                time.setAttribute("datetime", `${refreshedAt}Z`);
+            }
         }
     },
     _schedule() {
