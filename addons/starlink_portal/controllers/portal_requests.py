@@ -76,13 +76,15 @@ class StarlinkPortalRequests(StarlinkPortal):
         pending = set(
             recent.filtered(lambda r: r.client_state in ("waiting", "in_progress")).mapped("kind")
         )
+        plan_options = line_sudo._portal_plan_options(plans) if can_change_plan else []
         return {
             "can_request": True,
             "request_money": money,
             "request_notice": request_notice if request_notice in REQUEST_NOTICES else None,
             "can_change_plan": can_change_plan,
-            "plan_options": line_sudo._portal_plan_options(plans) if can_change_plan else [],
-            "current_price": line_sudo._portal_current_price(),
+            "plan_options": plan_options,
+            # shown with the plans offered only (a line without contract: a pricelist lookup)
+            "current_price": line_sudo._portal_current_price() if plan_options else False,
             "pending_plan_change": "plan_change" in pending,
             "can_top_up": can_top_up,
             "top_up_choices": [

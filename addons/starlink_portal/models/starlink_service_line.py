@@ -20,7 +20,7 @@ USAGE_COLUMNS = (
 )
 # What the line page shows of its terminals and alerts, read with their search.
 TERMINAL_FIELDS = ("user_terminal_id", "kit_serial", "health", "last_seen")
-ALERT_FIELDS = ("name", "message", "severity", "state", "date_open")
+ALERT_FIELDS = ("name", "message", "severity", "state", "date_open", "service_line_id", "rule_id")
 # Dashboard sort keys whose order the database gives (the others are sorted in Python).
 SQL_SORTINGS = {
     "number": "service_line_number",

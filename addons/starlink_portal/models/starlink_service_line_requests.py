@@ -55,9 +55,11 @@ class StarlinkServiceLine(models.Model):
         main = self.contract_line_id.sudo()
         if main:
             pricelist = main.contract_id.pricelist_id
-        else:
+        elif self.env["product.pricelist"]._starlink_portal_has_pricelist(self.company_id.id):
             client = self.partner_id.commercial_partner_id.sudo().with_company(self.company_id)
             pricelist = client.property_product_pricelist
+        else:  # no active pricelist: no client has one (saves looking his up)
+            pricelist = False
         return pricelist._get_product_price(plan, 1.0) if pricelist else plan.lst_price
 
     def _portal_current_price(self):
