@@ -1,12 +1,18 @@
 {
     "name": "Starlink Reseller: Helpdesk",
-    "summary": "Tickets linked to Starlink service lines and terminals",
+    "summary": "Tickets linked to service lines and terminals, opened by outages before the "
+    "client calls, with the terminal's telemetry",
     "version": "18.0.1.0.0",
     "category": "Services/Starlink",
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
-    "depends": ["starlink_telemetry", "helpdesk_mgmt"],
-    "data": [],
+    "depends": ["starlink_portal", "helpdesk_mgmt"],
+    "data": [
+        "security/starlink_helpdesk_security.xml",
+        "views/helpdesk_ticket_views.xml",
+        "views/starlink_service_line_views.xml",
+        "views/starlink_terminal_views.xml",
+    ],
     "installable": True,
 }

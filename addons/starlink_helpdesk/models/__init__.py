@@ -1,0 +1,3 @@
+from . import helpdesk_ticket
+from . import starlink_service_line
+from . import starlink_terminal
