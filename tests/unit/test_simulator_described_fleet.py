@@ -148,6 +148,44 @@ def test_telemetry_from_terminals_only(api):
     assert set(latest["data"]["u"]) == {"utut-bow", "utut-cabin"}
 
 
+def test_dark_terminals_send_nothing_in_their_window():
+    """A described dark window: nothing from the terminal (nor its router) inside it."""
+    lines = [
+        {
+            "serviceLineNumber": "AST-DARK-0001",
+            "userTerminals": [
+                {"userTerminalId": "ut-camp", "darkFrom": "2026-03-02T11:30:00Z"},
+                {
+                    "userTerminalId": "ut-clinic",
+                    "routerId": "Router-clinic",
+                    "darkFrom": "2026-03-02T11:15:00",
+                    "darkUntil": "2026-03-02T11:45:00+00:00",
+                },
+                {"userTerminalId": "ut-ok"},
+            ],
+        }
+    ]
+    simulator = Simulator(
+        SimulatorConfig(
+            seed=3, service_lines=lines, clock_start="2026-03-02T12:00:00Z", clock_speed=0
+        )
+    )
+    body = simulator.stream.read("acc", simulator.clock.now(), 65000)
+    columns = body["data"]["columnNamesByDeviceType"]
+    seconds = {}  # seconds past 11:00 of each device's samples (the stream's last hour)
+    for row in body["data"]["values"]:
+        names = columns[row[0]]
+        if row[0] in ("u", "r"):
+            moment = row[names.index("UtcTimestampNs")] / 1e9 - 1772449200  # 2026-03-02 11:00Z
+            seconds.setdefault(row[names.index("DeviceId")], []).append(moment)
+    # A sample is stamped up to one 15-second slot before the slot's end.
+    assert seconds["utut-camp"] and max(seconds["utut-camp"]) < 30 * 60
+    clinic = seconds["utut-clinic"] + seconds["Router-clinic"]
+    assert not [s for s in clinic if 15 * 60 < s < 45 * 60 - 15]
+    assert min(seconds["utut-clinic"]) < 15 * 60 < 45 * 60 < max(seconds["Router-clinic"])
+    assert len({int(s // 60) for s in seconds["utut-ok"]}) == 60
+
+
 @pytest.mark.parametrize(
     "lines, message",
     [

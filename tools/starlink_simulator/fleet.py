@@ -12,7 +12,7 @@ outages, obstruction, throughput) from the seed, without the archetypes.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from .rand import Draws, hash_ints
 
@@ -145,6 +145,10 @@ class Terminal:
     # entries with a terminal are listed as user terminals and stream telemetry.
     line_entry: bool = True
     terminal_entry: bool = True
+    # A described terminal may go dark (no telemetry at all, e.g. a site without power):
+    # from ``dark_from`` until ``dark_until`` (epoch seconds; None: for good).
+    dark_from: float = None
+    dark_until: float = None
 
     @property
     def active(self):
@@ -352,6 +356,9 @@ class Fleet:
             ):
                 if terminal.get(key):
                     fields[name] = str(terminal[key])
+            for key, name in (("darkFrom", "dark_from"), ("darkUntil", "dark_until")):
+                if terminal.get(key):
+                    fields[name] = _epoch(terminal[key])
 
     @staticmethod
     def _pick_plan(draws):
@@ -406,7 +413,9 @@ def describe_entries(service_lines):
     ``billingDay`` (1-31), ``publicIp``, ``optedIn``, ``dailyGB`` (average daily use),
     ``addressReferenceId``, ``address`` (an ``AddressResponse``) and ``userTerminals``
     (``userTerminalId`` required, optional ``kitSerialNumber``, ``dishSerialNumber``,
-    ``routerId``). A line without terminals is one entry without a terminal.
+    ``routerId``, and ``darkFrom`` / ``darkUntil``: ISO 8601 times between which the terminal
+    sends no telemetry, ``darkUntil`` left out for good). A line without terminals is one entry
+    without a terminal.
     """
     if not isinstance(service_lines, list):
         raise ValueError("the fleet description must be a list of service lines")
@@ -431,3 +440,11 @@ def describe_entries(service_lines):
     if not entries:
         raise ValueError("a described fleet needs at least one service line")
     return entries
+
+
+def _epoch(value):
+    """Epoch seconds of an ISO 8601 time (UTC when it gives no offset)."""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

@@ -174,6 +174,13 @@ class TelemetryModel:
                 last_end, power = end, power_loss
         return False, last_end, power
 
+    @staticmethod
+    def dark(terminal, moment):
+        """Whether ``moment`` falls in the terminal's described dark window."""
+        if terminal.dark_from is None or moment < terminal.dark_from:
+            return False
+        return terminal.dark_until is None or moment < terminal.dark_until
+
     def obstructed(self, terminal, moment):
         """Whether ``moment`` falls in an obstruction episode."""
         return unit(self.seed, 14, terminal.index, int(moment // 600)) < terminal.obstruction_rate
@@ -221,6 +228,8 @@ class TelemetryModel:
         if not terminal.terminal_entry:  # a described line without a terminal yet
             return None
         moment = slot * SLOT_S
+        if self.dark(terminal, moment):
+            return None
         down, last_end, power = self.outage(terminal, moment)
         if down:
             return None
