@@ -397,6 +397,9 @@ def get_user_terminals(sim, request):
     has_line = _bool_arg(request, "hasServiceLine")
     search = (request.args.get("searchString") or "").strip().lower()
     indexes = sim.fleet.terminal_indexes()
+    detached = sim.state.detached_fleet_terminals
+    if detached:  # taken off their line: listed below as account terminals
+        indexes = [i for i in indexes if sim.fleet.terminal(i).user_terminal_id not in detached]
     if lines or ids or has_line is False or search:
         indexes = [
             i

@@ -111,7 +111,10 @@ def _fleet_line_terminals(sim, number):
     ids = []
     for i in sim.fleet.terminal_indexes():
         terminal = sim.fleet.terminal(i)
-        if terminal.service_line_number == first.service_line_number:
+        if (
+            terminal.service_line_number == first.service_line_number
+            and terminal.user_terminal_id not in sim.state.detached_fleet_terminals
+        ):
             ids.append(terminal.user_terminal_id)
     return ids
 
@@ -122,10 +125,15 @@ def _fleet_terminal(sim, device_id):
     if index is None:
         for terminal in sim.fleet.terminals():
             if terminal.terminal_entry and device_id in (terminal.kit_serial, terminal.dish_serial):
-                return terminal
+                return _unless_detached(sim, terminal)
         return None
     terminal = sim.fleet.terminal(index)
-    return terminal if terminal.terminal_entry else None
+    return _unless_detached(sim, terminal) if terminal.terminal_entry else None
+
+
+def _unless_detached(sim, terminal):
+    """A fleet terminal taken off its line lives on as an account terminal (``_added_terminal``)."""
+    return None if terminal.user_terminal_id in sim.state.detached_fleet_terminals else terminal
 
 
 def _added_terminal(sim, device_id):
@@ -314,6 +322,10 @@ def attach_user_terminal(sim, request, number):
             )
         record["serviceLineNumber"] = number
         state.terminals.append(record["userTerminalId"])
+        sim.state.terminal_attachments.append(
+            {"serviceLineNumber": number, "userTerminalId": record["userTerminalId"],
+             "at": _now_iso(sim)}
+        )  # fmt: skip
         if state.start_date is None:
             state.start_date = today
             state.billing_day = today.day
@@ -543,6 +555,46 @@ def deactivate_service_line(sim, request, number):
     return 200, envelope()
 
 
+def remove_user_terminal(sim, request, number, device_id):
+    """DELETE /public/v2/service-lines/{serviceLineNumber}/user-terminals/{deviceId}.
+
+    The terminal (its id, kit or dish serial) leaves the line and stays on the account
+    without service (listed with ``hasServiceLine=false``), ready for another line; the
+    line keeps its plan and dates and takes another terminal. A terminal that is not on
+    this line answers 422, an unknown line 404: a repeated call changes nothing.
+    """
+    with sim.state.lock:
+        state = line_state(sim, number)
+        fleet = _fleet_terminal(sim, device_id)
+        record = None if fleet else _added_terminal(sim, device_id)
+        if fleet is not None and fleet.service_line_number == number:
+            record = {
+                "userTerminalId": fleet.user_terminal_id,
+                "kitSerialNumber": fleet.kit_serial,
+                "dishSerialNumber": fleet.dish_serial,
+                "routerId": fleet.router_id,
+                "serviceLineNumber": None,
+            }
+            sim.state.terminals[fleet.user_terminal_id] = record
+            sim.state.detached_fleet_terminals.add(fleet.user_terminal_id)
+        elif record is not None and record["serviceLineNumber"] == number:
+            record["serviceLineNumber"] = None
+            if record["userTerminalId"] in state.terminals:
+                state.terminals.remove(record["userTerminalId"])
+        else:
+            raise ApiError(
+                422,
+                "User terminal %s is not on service line %s" % (device_id, number),
+                ["deviceId"],
+            )
+        _save(sim, state)
+        sim.state.terminal_removals.append(
+            {"serviceLineNumber": number, "userTerminalId": record["userTerminalId"],
+             "at": _now_iso(sim)}
+        )  # fmt: skip
+    return 200, envelope()
+
+
 # ---------------------------------------------------------------- devices
 def reboot_user_terminal(sim, request, device_id):
     """POST /public/v2/user-terminals/{deviceId}/reboot."""
@@ -583,6 +635,7 @@ __all__ = [
     "opt_out",
     "reboot_router",
     "reboot_user_terminal",
+    "remove_user_terminal",
     "top_up",
     "update_product",
 ]

@@ -44,6 +44,7 @@ API_ROUTES = {
     "deactivate_service_line": operations.deactivate_service_line,
     "add_user_terminal": operations.add_user_terminal,
     "attach_user_terminal": operations.attach_user_terminal,
+    "remove_user_terminal": operations.remove_user_terminal,
     "update_product": operations.update_product,
     "top_up": operations.top_up,
     "opt_in": operations.opt_in,
@@ -129,6 +130,11 @@ class Simulator:
                     "/public/v2/service-lines/<number>/user-terminals",
                     endpoint="attach_user_terminal",
                     methods=["POST"],
+                ),
+                Rule(
+                    "/public/v2/service-lines/<number>/user-terminals/<device_id>",
+                    endpoint="remove_user_terminal",
+                    methods=["DELETE"],
                 ),
                 Rule(
                     "/public/v2/service-lines/<number>/product",

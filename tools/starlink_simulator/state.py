@@ -2,8 +2,9 @@
 
 The generated fleet is a pure function of the seed; everything written through
 the API (addresses, service lines, terminals added to the account, plan
-changes, opt-in/opt-out, top-ups, cancellations, reboots) lives here, on top of
-it, and later reads reflect it. ``POST /_sim/reset`` forgets it all.
+changes, opt-in/opt-out, top-ups, cancellations, reboots, terminals taken off or
+put on a line) lives here, on top of it, and later reads reflect it.
+``POST /_sim/reset`` forgets it all.
 
 Dates are simulated UTC days: a change made today takes effect at 00:00 today.
 """
@@ -114,6 +115,10 @@ class AccountState:
             self.reboots = []  # {"deviceId", "kind", "at"}
             self.opt_changes = []  # every accepted opt-in/opt-out call, changed or not
             self.cancellations = []  # every accepted DELETE of a service line
+            # fleet terminals taken off their line (they live on in ``terminals``, lineless)
+            self.detached_fleet_terminals = set()
+            self.terminal_removals = []  # every terminal taken off a line, in order
+            self.terminal_attachments = []  # every terminal put on a line, in order
             self._counter = 0
 
     def touch(self):
@@ -143,4 +148,6 @@ class AccountState:
                 "reboots": [dict(r) for r in self.reboots],
                 "opt_changes": [dict(c) for c in self.opt_changes],
                 "cancellations": [dict(c) for c in self.cancellations],
+                "terminal_removals": [dict(r) for r in self.terminal_removals],
+                "terminal_attachments": [dict(a) for a in self.terminal_attachments],
             }

@@ -224,6 +224,17 @@ class StarlinkClient(StarlinkTransport):
         path = self._line_path(service_line_number, "/user-terminals")
         return self._write("POST", path, json={"deviceId": device_id})
 
+    def remove_user_terminal(self, service_line_number, device_id):
+        """``DELETE /public/v2/service-lines/{sln}/user-terminals/{deviceId}``: take a terminal
+        off a line (it stays on the account, without service), e.g. to swap a faulty kit.
+
+        :param device_id: user terminal id, kit serial or dish serial
+        """
+        path = self._line_path(
+            service_line_number, "/user-terminals/" + requests.utils.quote(device_id, safe="")
+        )
+        return self._write("DELETE", path)
+
     # ------------------------------------------------------------------ plans and data
     def update_service_line_product(
         self, service_line_number, product_reference_id, delay_update=None, recurring_blocks=None
