@@ -10,7 +10,10 @@
     "depends": ["starlink_portal", "helpdesk_mgmt"],
     "data": [
         "security/starlink_helpdesk_security.xml",
+        "data/helpdesk_data.xml",
+        "data/mail_template_data.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/starlink_alert_rule_views.xml",
         "views/starlink_service_line_views.xml",
         "views/starlink_terminal_views.xml",
     ],
