@@ -6,6 +6,11 @@ simulator then knows every demo line and terminal by its own number, id and seri
 synchronisation keeps them all (Starlink cancels a line it no longer returns, and a terminal
 it no longer returns is archived). Draft lines are not at Starlink yet, and are left out.
 
+The demo may name terminals that are dark (a site without power): the system parameter
+``starlink.demo_dark_terminals`` maps a kit serial to ``{"from_minutes_ago": N}`` and, for an
+outage that ends, ``"for_minutes": M``, counted from now. The simulator sends nothing from
+them in that window, and the demo's outage alerts and tickets follow.
+
     python tools/demo_fleet.py DATABASE ACCOUNT_NUMBER > fleet.json
 
 The connection follows the libpq variables (``PGHOST``, ``PGPORT``, ``PGUSER``) that
@@ -14,6 +19,7 @@ The connection follows the libpq variables (``PGHOST``, ``PGPORT``, ``PGUSER``) 
 
 import json
 import sys
+from datetime import datetime, timedelta, timezone
 
 import psycopg2
 
@@ -44,12 +50,30 @@ TERMINALS_SQL = """
 """
 
 
+DARK_SQL = "SELECT value FROM ir_config_parameter WHERE key = 'starlink.demo_dark_terminals'"
+
+
 def fetch(cr, account_number):
     """``(lines, terminals)`` of the account as lists of dicts, from a DB-API cursor."""
     cr.execute(LINES_SQL, {"account": account_number, "days": USAGE_DAYS})
     lines = _dicts(cr)
     cr.execute(TERMINALS_SQL, {"lines": [line["id"] for line in lines]})
-    return lines, _dicts(cr)
+    terminals = _dicts(cr)
+    cr.execute(DARK_SQL)
+    row = cr.fetchone()
+    dark = json.loads(row[0]) if row and row[0] else {}
+    for terminal in terminals:
+        if terminal.get("kit_serial") in dark:
+            terminal["dark"] = dark[terminal["kit_serial"]]
+    return lines, terminals
+
+
+def dark_window(dark, now):
+    """``(darkFrom, darkUntil or None)`` ISO times of a ``{"from_minutes_ago", "for_minutes"}``
+    description, counted from ``now``."""
+    start = now - timedelta(minutes=float(dark.get("from_minutes_ago") or 0))
+    end = start + timedelta(minutes=float(dark["for_minutes"])) if dark.get("for_minutes") else None
+    return start.isoformat(), end.isoformat() if end else None
 
 
 def _dicts(cr):
@@ -57,14 +81,19 @@ def _dicts(cr):
     return [dict(zip(columns, row, strict=True)) for row in cr.fetchall()]
 
 
-def describe(lines, terminals):
+def describe(lines, terminals, now=None):
     """The simulator's fleet description (``{"serviceLines": [...]}``) of these rows.
 
     ``lines`` and ``terminals`` are dicts with the columns of ``LINES_SQL`` and
-    ``TERMINALS_SQL``; terminals are grouped under their line, in the given order.
+    ``TERMINALS_SQL`` (and ``dark``, see ``fetch``); terminals are grouped under their line,
+    in the given order.
     """
+    now = now or datetime.now(timezone.utc)
     by_line = {}
     for terminal in terminals:
+        dark_from, dark_until = dark_window(terminal["dark"], now) if terminal.get("dark") else (
+            None, None
+        )
         by_line.setdefault(terminal["service_line_id"], []).append(
             _compact(
                 {
@@ -72,6 +101,8 @@ def describe(lines, terminals):
                     "kitSerialNumber": terminal.get("kit_serial"),
                     "dishSerialNumber": terminal.get("dish_serial"),
                     "routerId": (terminal.get("router_ids") or "").split(",")[0].strip(),
+                    "darkFrom": dark_from,
+                    "darkUntil": dark_until,
                 }
             )
         )

@@ -17,5 +17,8 @@
         "views/starlink_service_line_views.xml",
         "views/starlink_terminal_views.xml",
     ],
+    "demo": [
+        "demo/starlink_helpdesk_demo.xml",
+    ],
     "installable": True,
 }

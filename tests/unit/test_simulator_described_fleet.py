@@ -293,3 +293,33 @@ def test_describe_rows():
         ]
     }
     Simulator(SimulatorConfig(service_lines=fleet["serviceLines"], clock_speed=0))
+
+
+def test_describe_dark_terminals():
+    """The demo's dark terminals: a window counted from now, open-ended or not."""
+    from datetime import datetime, timezone
+
+    lines = [{"id": 1, "service_line_number": "AST-D"}]
+    terminals = [
+        {"service_line_id": 1, "user_terminal_id": "T1", "dark": {"from_minutes_ago": 150}},
+        {"service_line_id": 1, "user_terminal_id": "T2",
+         "dark": {"from_minutes_ago": 100, "for_minutes": 130}},
+        {"service_line_id": 1, "user_terminal_id": "T3"},
+    ]  # fmt: skip
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+    described = demo_fleet.describe(lines, terminals, now=now)["serviceLines"][0]["userTerminals"]
+    assert described == [
+        {"userTerminalId": "T1", "darkFrom": "2026-03-02T09:30:00+00:00"},
+        {"userTerminalId": "T2", "darkFrom": "2026-03-02T10:20:00+00:00",
+         "darkUntil": "2026-03-02T12:30:00+00:00"},
+        {"userTerminalId": "T3"},
+    ]  # fmt: skip
+    simulator = Simulator(
+        SimulatorConfig(
+            service_lines=[{"serviceLineNumber": "AST-D", "userTerminals": described}],
+            clock_start="2026-03-02T12:00:00Z",
+            clock_speed=0,
+        )
+    )
+    assert simulator.fleet.terminal(0).dark_until is None
+    assert simulator.fleet.terminal(1).dark_until == now.timestamp() + 1800
