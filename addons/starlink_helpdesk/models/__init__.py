@@ -4,3 +4,7 @@ from . import starlink_alert
 from . import starlink_alert_rule
 from . import starlink_service_line
 from . import starlink_terminal
+from . import helpdesk_ticket_device
+from . import helpdesk_ticket_sla
+from . import starlink_api_request
+from . import stock_picking

@@ -1,0 +1,1 @@
+from . import starlink_terminal_swap_wizard
