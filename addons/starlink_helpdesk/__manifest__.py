@@ -9,7 +9,9 @@
     "license": "LGPL-3",
     "depends": ["starlink_portal", "helpdesk_mgmt", "helpdesk_mgmt_sla"],
     "data": [
+        "security/ir.model.access.csv",
         "security/starlink_helpdesk_security.xml",
+        "security/starlink_kb_security.xml",
         "security/starlink_helpdesk_technician_security.xml",
         "data/helpdesk_data.xml",
         "data/mail_template_data.xml",
@@ -19,10 +21,22 @@
         "views/starlink_alert_rule_views.xml",
         "views/starlink_service_line_views.xml",
         "views/starlink_terminal_views.xml",
+        "views/starlink_kb_category_views.xml",
+        "views/starlink_kb_article_views.xml",
+        "views/starlink_helpdesk_portal_templates.xml",
+        "views/starlink_kb_templates.xml",
         "wizard/starlink_terminal_swap_wizard_views.xml",
+        "views/starlink_helpdesk_menus.xml",
     ],
     "demo": [
         "demo/starlink_helpdesk_demo.xml",
+        "demo/starlink_helpdesk_kb_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "starlink_helpdesk/static/src/scss/starlink_helpdesk_portal.scss",
+            "starlink_helpdesk/static/src/js/starlink_helpdesk_ticket_form.js",
+        ],
+    },
     "installable": True,
 }

@@ -8,3 +8,6 @@ from . import helpdesk_ticket_device
 from . import helpdesk_ticket_sla
 from . import starlink_api_request
 from . import stock_picking
+from . import helpdesk_ticket_portal
+from . import starlink_kb_article
+from . import starlink_kb_category

@@ -1,0 +1,2 @@
+from . import portal_kb
+from . import portal_ticket
