@@ -58,7 +58,8 @@ def main():
     for account in accounts:
         link_account(account, simulators[account.account_number])
     for account in accounts:
-        account._poll_telemetry(polls=1)
+        # The simulators start with the 8 hours of telemetry Starlink's stream keeps.
+        account._poll_telemetry(polls=3)
     env["starlink.telemetry.hourly"]._rollup(  # noqa: F821 - odoo shell
         env["starlink.telemetry.sample"]._oldest_accepted()  # noqa: F821 - odoo shell
     )

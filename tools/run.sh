@@ -24,7 +24,8 @@ fi
 
 # The Starlink API simulator is the demo's backend: one per demo account (make stop stops them),
 # serving that account's demo lines and terminals as the database holds them
-# (tools/demo_fleet.py), so that the synchronisation keeps every one of them.
+# (tools/demo_fleet.py), so that the synchronisation keeps every one of them, with the 8 hours
+# of telemetry Starlink's stream keeps.
 SIM_PORT=${SIM_PORT:-8765}
 simulators=()
 port=$SIM_PORT
@@ -41,7 +42,7 @@ while IFS='|' read -r number lines; do
         fi
         log "Starting the Starlink simulator for $number on port $port ($lines service lines)"
         PYTHONPATH="$PROJECT_DIR/tools" nohup "$VENV_PY" -m starlink_simulator --port "$port" \
-            --account-number "$number" "${fleet[@]}" --seed "$seed" \
+            --account-number "$number" "${fleet[@]}" --seed "$seed" --stream-backlog 28800 \
             > "$LOCAL_DIR/log/simulator-$port.log" 2>&1 &
         echo $! > "$pidfile"
     fi

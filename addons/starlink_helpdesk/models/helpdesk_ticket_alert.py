@@ -130,7 +130,7 @@ class HelpdeskTicket(models.Model):
             terminal = terminals if len(terminals) == 1 else terminal
         team = rule.ticket_team_id
         return {
-            "name": alert.name,
+            "name": self._starlink_alert_ticket_title(rule, alert, terminal),
             "description": self._starlink_alert_description(rule, alert, terminal, now),
             "partner_id": line.partner_id.id,
             "partner_name": line.partner_id.name,
@@ -138,6 +138,7 @@ class HelpdeskTicket(models.Model):
             "service_line_id": line.id,
             "terminal_id": terminal.id,
             "team_id": team.id,
+            "user_id": rule.responsible_id.id,  # else unassigned, for the team to take
             "stage_id": team._get_applicable_stages()[:1].id,
             "company_id": line.company_id.id,
             "priority": SEVERITY_PRIORITY.get(rule.severity, "1"),
@@ -147,6 +148,22 @@ class HelpdeskTicket(models.Model):
             "alert_rule_id": rule.id,
             "alert_episode_key": self._starlink_episode_key(rule, alert),
         }
+
+    @api.model
+    def _starlink_alert_ticket_title(self, rule, alert, terminal):
+        """A short title a technician reads at a glance: the site, then the problem."""
+        _ = self.env._
+        line = alert.service_line_id
+        values = {
+            "site": line.nickname or line.service_line_number,
+            "kit": terminal.kit_serial or terminal.user_terminal_id or "",
+        }
+        titles = {
+            "outage": _("%(site)s: terminal %(kit)s offline", **values),
+            "obstruction": _("%(site)s: terminal %(kit)s obstructed", **values),
+            "data_limit": _("%(site)s: data limit reached", **values),
+        }
+        return titles.get(rule.rule_type) or alert.name
 
     @api.model
     def _starlink_alert_description(self, rule, alert, terminal, now):
@@ -187,7 +204,9 @@ class HelpdeskTicket(models.Model):
         """Tell the client a ticket is open: the mail is queued with the flag in the same
         transaction (recorded before it is sent), and never queued twice."""
         self.ensure_one()
-        template = rule.ticket_mail_template_id
+        template = rule.ticket_mail_template_id or self.env.ref(
+            "starlink_helpdesk.mail_template_starlink_alert_ticket", raise_if_not_found=False
+        )
         if self.alert_client_mailed or not template or not self.partner_id.email:
             return
         self.message_subscribe(partner_ids=self.partner_id.ids)

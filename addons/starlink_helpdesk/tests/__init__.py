@@ -6,3 +6,4 @@ from . import test_ticket_sla
 from . import test_ticket_swap
 from . import test_portal_kb
 from . import test_portal_ticket
+from . import test_support_dashboard
