@@ -109,16 +109,21 @@ class TestPortalTicketSubmit(StarlinkHelpdeskPortalCase):
 
     def test_submit_without_csrf_refused(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
-        response = self.submit(self.line_a, csrf_token="", subject="No token", description="x")
+        response = self.submit(
+            self.line_a, csrf_token="", subject="No token", description="Otherwise valid",
+            category=str(self.cat_connection.id), terminal=str(self.terminal_a.id),
+        )  # fmt: skip
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.tickets_of(self.line_a), self.ticket_a)
 
     def test_submit_missing_or_hidden_values_kept_and_explained(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
-        hidden = str(self.cat_internal.id)
+        offered, hidden = str(self.cat_connection.id), str(self.cat_internal.id)
         cases = [
-            ({"subject": "", "description": "Kept"}, "Please give your problem a short title."),
-            ({"subject": "Titled", "description": "  "}, "Please describe the problem."),
+            ({"subject": "", "description": "Kept", "category": offered},
+             "Please give your problem a short title."),
+            ({"subject": "Titled", "description": "  ", "category": offered},
+             "Please describe the problem."),
             ({"subject": "Titled", "description": "x", "category": hidden},
              "Please choose one of the categories offered."),
         ]  # fmt: skip
@@ -127,6 +132,8 @@ class TestPortalTicketSubmit(StarlinkHelpdeskPortalCase):
                 response = self.submit(self.line_a, **data)
                 self.assertEqual(response.status_code, 400)
                 self.assertIn(message, response.text)
+                # Only this field is marked: the others were fine.
+                self.assertEqual(response.text.count("invalid-feedback"), 1)
         self.assertEqual(self.tickets_of(self.line_a), self.ticket_a)
 
     def test_refresh_without_javascript_creates_nothing(self):
