@@ -18,6 +18,7 @@
         "data/helpdesk_sla_data.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_technician_views.xml",
+        "views/starlink_api_request_views.xml",
         "views/starlink_alert_rule_views.xml",
         "views/starlink_service_line_views.xml",
         "views/starlink_terminal_views.xml",
