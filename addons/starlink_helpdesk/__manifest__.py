@@ -39,6 +39,9 @@
             "starlink_helpdesk/static/src/scss/starlink_helpdesk_portal.scss",
             "starlink_helpdesk/static/src/js/starlink_helpdesk_ticket_form.js",
         ],
+        "portal.assets_chatter_helpers": [
+            "starlink_helpdesk/static/src/xml/portal_composer.xml",
+        ],
     },
     "installable": True,
 }

@@ -7,3 +7,4 @@ from . import test_ticket_swap
 from . import test_portal_kb
 from . import test_portal_ticket
 from . import test_support_dashboard
+from . import test_portal_a11y
