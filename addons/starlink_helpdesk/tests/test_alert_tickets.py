@@ -178,6 +178,22 @@ class TestAlertTickets(StarlinkLineCase):
         )
         self.assertFalse(closing, "Helpdesk's 'ticket closed' mail is not sent")
 
+    def test_ticket_in_the_lines_company(self):
+        branch = self.env["res.company"].create({"name": "Highlands branch"})
+        self.env.user.company_ids |= branch
+        account = self.env["starlink.account"].create(
+            {"name": "Branch", "account_number": "ACC-HD-BRANCH", "company_id": branch.id}
+        )
+        line = self._line("AST-HD-BR", account_id=account.id, company_id=branch.id,
+                          partner_id=self.client.id)  # fmt: skip
+        self.env["starlink.terminal"].create(
+            {"user_terminal_id": "ut-hd-br", "service_line_id": line.id, "company_id": branch.id,
+             "account_id": account.id, "last_seen": NOW - timedelta(hours=1)}
+        )  # fmt: skip
+        self._evaluate(NOW)
+        ticket = self.Ticket.search([("service_line_id", "=", line.id)])
+        self.assertEqual(ticket.company_id, branch)
+
     def test_only_terminal_problems_open_tickets(self):
         with self.assertRaises(ValidationError):
             self._rule("usage", 80, ticket_mode="ticket")
