@@ -34,8 +34,15 @@ class TestSupportDashboard(StarlinkLineCase):
         )  # fmt: skip
 
     def _records(self, xml_id):
-        action = self.env["ir.actions.act_window"]._for_xml_id(f"starlink_helpdesk.{xml_id}")
-        return self.env[action["res_model"]].search(literal_eval(action["domain"]))
+        """What the board's panel of action ``xml_id`` lists: the board applies the domain of
+        its own <action> element, which must also be the action's."""
+        action = self.env.ref(f"starlink_helpdesk.{xml_id}")
+        view = self.env.ref("starlink_helpdesk.starlink_support_dashboard_view_form")
+        arch = etree.fromstring(self.env["board.board"].get_view(view.id)["arch"])
+        [panel] = [node for node in arch.iter("action") if int(node.get("name")) == action.id]
+        domain = literal_eval(panel.get("domain"))
+        self.assertEqual(domain, literal_eval(action.domain))
+        return self.env[action.res_model].search(domain)
 
     def test_the_board_shows_four_live_views(self):
         view = self.env.ref("starlink_helpdesk.starlink_support_dashboard_view_form")
