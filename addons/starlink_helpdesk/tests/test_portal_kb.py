@@ -148,6 +148,13 @@ class TestKbAccess(StarlinkHelpdeskPortalCase):
         with self.assertRaises(AccessError):
             Article.create({"name": "Client article", "category_id": self.kb_equipment.id})
 
+    def test_other_company_article_page_refused(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.get(f"/my/help/{self.article_other_company.id}")
+        self.assertIn(response.status_code, (302, 303))
+        self.assertNotIn("Other reseller article", response.text)
+        self.assertNotIn("Other reseller article", self.get("/my/help").text)
+
     def test_viewer_reads_only(self):
         Article = self.env["starlink.kb.article"].with_user(self.viewer)
         self.assertIn(self.article_draft, Article.search([]))
