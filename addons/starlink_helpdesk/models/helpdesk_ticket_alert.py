@@ -210,7 +210,12 @@ class HelpdeskTicket(models.Model):
         if self.alert_client_mailed or not template or not self.partner_id.email:
             return
         self.message_subscribe(partner_ids=self.partner_id.ids)
-        template.send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        # Posted as a message: mailed to the client (a follower) and shown in the portal.
+        self.message_post_with_source(
+            template,
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
         self.alert_client_mailed = True
 
     def _starlink_condition_back(self, alert):

@@ -8,3 +8,4 @@ from . import test_portal_kb
 from . import test_portal_ticket
 from . import test_support_dashboard
 from . import test_portal_a11y
+from . import test_ticket_rules

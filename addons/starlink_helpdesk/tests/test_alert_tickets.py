@@ -156,6 +156,9 @@ class TestAlertTickets(StarlinkLineCase):
         self.assertIn(ticket.number, mails.subject)
         self.assertTrue(ticket.alert_client_mailed)
         self.assertIn(self.client, ticket.message_partner_ids)
+        told = ticket.message_ids.filtered(lambda m: m.subject == mails.subject)
+        self.assertEqual(told.subtype_id, self.env.ref("mail.mt_comment"), "seen in the portal")
+        self.assertIn("You do not need to call us", str(told.body))
         self._up(NOW + timedelta(minutes=10))
         self._down(NOW + timedelta(minutes=15), NOW + timedelta(minutes=50))
         self.assertEqual(
