@@ -1,0 +1,2 @@
+from . import usage_report
+from . import usage_report_xlsx

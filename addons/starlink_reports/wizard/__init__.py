@@ -1,0 +1,1 @@
+from . import starlink_usage_report_wizard
