@@ -42,6 +42,9 @@
         "portal.assets_chatter_helpers": [
             "starlink_helpdesk/static/src/xml/portal_composer.xml",
         ],
+        "portal.assets_chatter_style": [
+            "starlink_helpdesk/static/src/scss/starlink_helpdesk_chatter.scss",
+        ],
     },
     "installable": True,
 }

@@ -10,12 +10,16 @@ from odoo.tests import tagged
 
 from .common_portal import StarlinkHelpdeskPortalCase
 
-# starlink_portal's readiness, and on a ticket page the portal chatter mounted (it loads its
-# own bundle: audited before, the page would be left while that load is still running).
+# starlink_portal's readiness, and on a ticket page the portal chatter mounted: it loads its
+# own bundle after the page, and its root element only exists once that load has started;
+# audited before, the page would be left while the load still runs (an error in the log).
 READY = f"""(async () => {{
     const ready = await {portal_a11y.READY};
+    if (!location.pathname.startsWith("/my/ticket/")) {{
+        return ready;
+    }}
     const chatter = document.querySelector("#chatterRoot");
-    return ready && (!chatter || Boolean(chatter.shadowRoot?.querySelector(".o-mail-Composer")));
+    return ready && Boolean(chatter?.shadowRoot?.querySelector(".o-mail-Composer"));
 }})()"""
 
 
