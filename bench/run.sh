@@ -3,6 +3,7 @@
 #   bash bench/run.sh telemetry [options of bench/telemetry_ingest.py]
 #   bash bench/run.sh invoicing [options of bench/invoicing.py]
 #   bash bench/run.sh portal [options of bench/portal.py]
+#   bash bench/run.sh reports [options of bench/reports.py]
 # Environment: BENCH_DB (default starlink_bench; starlink_bench_portal for the portal),
 # BENCH_FRESH=1 to drop and recreate it.
 set -euo pipefail
@@ -15,6 +16,7 @@ what=${1:-telemetry}
 # The portal benchmark serves its database over HTTP: its own database, with the portal.
 case $what in
     portal) MODULES=starlink_portal; default_db=starlink_bench_portal ;;
+    reports) MODULES=starlink_reports; default_db=starlink_bench_reports ;;
     *) MODULES=starlink_telemetry; default_db=starlink_bench ;;
 esac
 BENCH_DB=${BENCH_DB:-$default_db}
@@ -47,5 +49,6 @@ case $what in
     telemetry) exec "$VENV_PY" "$PROJECT_DIR/bench/telemetry_ingest.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
     invoicing) exec "$VENV_PY" "$PROJECT_DIR/bench/invoicing.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
     portal) exec "$VENV_PY" "$PROJECT_DIR/bench/portal.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
-    *) die "unknown benchmark '$what' (known: telemetry, invoicing, portal)" ;;
+    reports) exec "$VENV_PY" "$PROJECT_DIR/bench/reports.py" -d "$BENCH_DB" -c "$ODOO_CONF" "$@" ;;
+    *) die "unknown benchmark '$what' (known: telemetry, invoicing, portal, reports)" ;;
 esac

@@ -63,9 +63,15 @@ def main():
     env["starlink.telemetry.hourly"]._rollup(  # noqa: F821 - odoo shell
         env["starlink.telemetry.sample"]._oldest_accepted()  # noqa: F821 - odoo shell
     )
-    # No mail server in the demo: mails stay in the outgoing queue (Settings > Technical >
-    # Emails) until one is configured and the queue's scheduled action is switched back on.
-    env.ref("mail.ir_cron_mail_scheduler_action").active = False  # noqa: F821 - odoo shell
+    # The demo's outgoing mail server is the local SMTP sink started by tools/run.sh: mails
+    # reach "sent" and are kept as .eml files in .local/mail; without it, the queue stays off.
+    if os.environ.get("SMTP_PORT"):
+        env["ir.mail_server"].sudo().create(  # noqa: F821 - odoo shell
+            {"name": "Demo SMTP sink (.local/mail)", "smtp_host": "127.0.0.1",
+             "smtp_port": int(os.environ["SMTP_PORT"]), "smtp_encryption": "none"}
+        )  # fmt: skip
+    else:
+        env.ref("mail.ir_cron_mail_scheduler_action").active = False  # noqa: F821 - odoo shell
     # The demo runs offline: Odoo's lead enrichment (an online service) would fail on the
     # demo's opportunities; switch it back on in CRM > Settings where the server is online.
     enrichment = env.ref(  # noqa: F821 - odoo shell
@@ -78,8 +84,20 @@ def main():
     env["starlink.service.line"]._cron_suspend_overdue()  # noqa: F821 - odoo shell
     env["starlink.service.line"]._cron_refresh_forecasts()  # noqa: F821 - odoo shell
     env["starlink.alert"]._cron_evaluate()  # noqa: F821 - odoo shell
+    send_demo_reports()
     params.set_param("starlink.demo_simulator_linked", "1")
     env.cr.commit()  # noqa: F821 - odoo shell
+
+
+def send_demo_reports():
+    """The demo's scheduled reports mail their last complete period, once (starlink_reports)."""
+    Schedule = env["starlink.report.schedule"]  # noqa: F821 - odoo shell
+    schedules = Schedule.search([("id", "in", [
+        env.ref(f"starlink_reports.starlink_report_schedule_demo_{name}").id  # noqa: F821
+        for name in ("ironwood", "summit_ridge")
+    ])])  # fmt: skip
+    schedules._rewind_to_last_period()
+    Schedule._cron_send_reports()
 
 
 main()

@@ -56,6 +56,16 @@ done < <("$PG_BINDIR/psql" -d "$DB" -tAq -F '|' -c "
      WHERE a.active AND a.id IN (SELECT res_id FROM ir_model_data
                                   WHERE module = 'starlink_base' AND model = 'starlink.account')
      GROUP BY a.id, a.account_number ORDER BY a.id")
+# A local SMTP sink is the demo's outgoing mail server (tools/smtp_sink.py): mails reach
+# "sent" and are kept as .eml files in .local/mail; make stop stops it.
+SMTP_PORT=${SMTP_PORT:-8025}
+pidfile="$LOCAL_DIR/smtp-sink.pid"
+if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
+    log "Starting the SMTP sink on port $SMTP_PORT (mails in $LOCAL_DIR/mail)"
+    nohup "$VENV_PY" "$PROJECT_DIR/tools/smtp_sink.py" --port "$SMTP_PORT" \
+        --dir "$LOCAL_DIR/mail" > "$LOCAL_DIR/log/smtp-sink.log" 2>&1 &
+    echo $! > "$pidfile"
+fi
 for sim in "${simulators[@]}"; do
     url=${sim#*=}
     for _ in $(seq 50); do curl -sf "$url/_sim/health" >/dev/null && break; sleep 0.2; done
@@ -67,7 +77,7 @@ if [[ ${#simulators[@]} -gt 0 ]]; then
         "SELECT 1 FROM ir_config_parameter WHERE key = 'starlink.demo_simulator_linked'")
     if [[ -z $linked ]]; then
         log "Pointing the demo accounts at the simulators and running a first sync"
-        SIMULATORS=$(IFS=,; echo "${simulators[*]}") odoo_shell -d "$DB" --no-http \
+        SIMULATORS=$(IFS=,; echo "${simulators[*]}") SMTP_PORT=$SMTP_PORT odoo_shell -d "$DB" --no-http \
             --log-level=warn < "$PROJECT_DIR/tools/demo_simulator.py" \
             >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
             || die "linking the demo to the simulators failed; see $LOCAL_DIR/log/install-$DB.log"
@@ -86,6 +96,7 @@ echo "  Portal (password 'portal'):"
      WHERE u.active AND u.share AND u.login LIKE 'portal.%'
      ORDER BY u.login"
 echo "  Starlink API simulators: ${simulators[*]:-none}"
+echo "  Mails (SMTP sink on port $SMTP_PORT): $LOCAL_DIR/mail/*.eml"
 echo "  Logs: $LOCAL_DIR/log/odoo-$DB.log    Stop: make stop"
 echo
 

@@ -30,5 +30,8 @@ with a delivery log, the client's report history in the portal, and the reseller
         "views/starlink_reports_portal_templates.xml",
         "views/starlink_reports_menus.xml",
     ],
+    "demo": [
+        "demo/starlink_reports_demo.xml",
+    ],
     "installable": True,
 }

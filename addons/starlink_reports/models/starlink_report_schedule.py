@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.starlink_base.lib.billing_cycle import cycle_bounds
@@ -189,6 +190,19 @@ class StarlinkReportSchedule(models.Model):
         """``(start, end)`` of the report due on ``next_date``."""
         self.ensure_one()
         return schedule_rules.report_period(self.frequency, self.next_date, **self._period_rule())
+
+    def _rewind_to_last_period(self, today=None):
+        """Make the last complete period due now (``next_date`` = its send date): e.g. a new
+        schedule whose client wants the report of the period that just ended."""
+        today = today or fields.Date.context_today(self)
+        for schedule in self:
+            start, end = schedule_rules.report_period(
+                schedule.frequency, today, **schedule._period_rule()
+            )
+            due = end + timedelta(days=schedule_rules.LAG_DAYS + 1)
+            if due > today:  # the period holding the day before yesterday is not over
+                due = start + timedelta(days=schedule_rules.LAG_DAYS)
+            schedule.next_date = due
 
     def _following_send_date(self, period_end):
         self.ensure_one()

@@ -43,6 +43,11 @@ class TestReportSchedule(ReportsCase, MockEmail):
         self.assertEqual(self.schedule.recipient_ids, self.client | self.contact)
         self.assertEqual(self.schedule.next_period_start, CYCLE_START)
         self.assertEqual(self.schedule.next_period_end, CYCLE_END)
+        # On 30 November the cycle of 5 November is not over: the last one is due.
+        self.schedule._rewind_to_last_period(date(2026, 11, 30))
+        self.assertEqual(self.schedule.next_date, date(2026, 11, 6))
+        self.schedule._rewind_to_last_period(date(2026, 12, 6))
+        self.assertEqual(self.schedule.next_date, date(2026, 12, 6))
 
     def test_sends_once_per_period(self):
         with self.mock_mail_gateway():

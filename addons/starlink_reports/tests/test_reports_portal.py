@@ -25,6 +25,7 @@ class TestReportsPortal(StarlinkPortalCase):
                 "period_start": "2026-09-05",
                 "period_end": "2026-10-04",
                 "state": state,
+                "template_id": cls.env.ref("starlink_reports.starlink_report_template_monthly").id,
             }
         )
         delivery.attachment_id = cls.env["ir.attachment"].create(
@@ -44,6 +45,7 @@ class TestReportsPortal(StarlinkPortalCase):
         self.assertIn(f"/my/starlink/reports/{self.delivery_a.id}/download", response.text)
         self.assertNotIn(f"/my/starlink/reports/{self.delivery_b.id}/", response.text)
         self.assertNotIn(f"/my/starlink/reports/{self.pending_a.id}/", response.text)
+        self.assertIn("Monthly usage report", response.text)
         home = self.url_open("/my")
         self.assertIn("/my/starlink/reports", home.text)
 
