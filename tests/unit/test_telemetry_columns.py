@@ -1,0 +1,166 @@
+"""Column-wise decoding into the COPY buffer: same rows, values and bad rows as the row decoder."""
+
+import math
+from datetime import datetime, timedelta
+
+import requests
+from starlink_telemetry_lib.telemetry import decode_stream
+from starlink_telemetry_lib.telemetry_columns import (
+    OBSTRUCTION_SCALE,
+    PING_DROP_SCALE,
+    STORE_COLUMNS,
+    copy_text,
+    decode_columns,
+)
+
+EPOCH = datetime(1970, 1, 1)
+
+
+def _faults(simulator, **faults):
+    assert requests.post(simulator.url + "/_sim/faults", json=faults, timeout=5).ok
+
+
+def _ms(moment):
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def _same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def assert_same_as_row_decoder(payload):
+    """Every column of ``decode_columns`` matches the row decoder's records."""
+    rows = decode_stream(payload)
+    cols = decode_columns(payload)
+    assert cols.row_count == rows.row_count
+    assert [(s.index, s.device_type, s.reason) for s in cols.skipped] == [
+        (s.index, s.device_type, s.reason) for s in rows.skipped
+    ]
+    assert cols.ignored == rows.ignored
+    assert cols.ip_allocations == rows.ip_allocations
+    terminals = cols.columns.get("u", {"device": []})
+    assert len(terminals["device"]) == len(rows.terminals)
+    for i, sample in enumerate(rows.terminals):
+        assert terminals["device"][i] == sample.device_id
+        assert terminals["ts_ms"][i] == _ms(sample.ts)
+        assert _same(terminals["downlink"][i], sample.downlink_bps and sample.downlink_bps / 1e6)
+        assert _same(terminals["uplink"][i], sample.uplink_bps and sample.uplink_bps / 1e6)
+        assert _same(terminals["ping_drop"][i], sample.ping_drop)
+        assert _same(terminals["latency"][i], sample.latency_ms)
+        assert _same(terminals["obstruction"][i], sample.obstruction)
+        assert _same(terminals["signal"][i], sample.signal_quality)
+        assert terminals["uptime"][i] == sample.uptime
+        assert terminals["alerts"][i] == sample.alerts
+    routers = cols.columns.get("r", {"device": []})
+    assert len(routers["device"]) == len(rows.routers)
+    for i, sample in enumerate(rows.routers):
+        assert routers["device"][i] == sample.device_id
+        assert routers["ts_ms"][i] == _ms(sample.ts)
+        assert _same(routers["ping_drop"][i], sample.internet_ping_drop)
+        assert _same(routers["latency"][i], sample.internet_latency_ms)
+        assert routers["uptime"][i] == sample.uptime
+        assert routers["alerts"][i] == sample.alerts
+    latest = {}
+    for sample in rows.terminals:
+        if sample.software_version:
+            latest[sample.device_id] = sample.software_version
+    assert cols.software_versions == latest
+    return cols
+
+
+def test_simulator_answers_decode_alike(simulator, make_client):
+    client = make_client()
+    cols = assert_same_as_row_decoder(client.telemetry_stream(65000, 0))
+    assert cols.count("u") > 100 and cols.count("r") > 100
+
+
+def test_malformed_rows_same_reasons(simulator, make_client):
+    _faults(simulator, malformed_telemetry_rate=0.1)
+    cols = assert_same_as_row_decoder(make_client().telemetry_stream(65000, 0))
+    assert cols.skipped_count > 10
+    assert {"row is not an array", "DeviceId is missing"} <= set(cols.skipped_reasons())
+
+
+def test_reordered_columns_and_duplicates(simulator, make_client):
+    _faults(
+        simulator, reorder_columns=True, alerts_column="ActiveAlerts", duplicate_rows_rate=0.2
+    )
+    cols = assert_same_as_row_decoder(make_client().telemetry_stream(65000, 0))
+    assert cols.count("u")
+
+
+def test_handmade_bad_values_first_reason_wins():
+    columns = ["DeviceType", "DeviceId", "UtcTimestampNs", "DownlinkThroughput",
+               "PingDropRateAvg", "Uptime", "SignalQuality", "ActiveAlerts"]  # fmt: skip
+    ts = 1_784_548_800_123_456_789
+    values = [
+        ["u", "ut01-a", ts, 12.5, 0.01, 10, 0.9, [50, "66", 999]],
+        ["u", " ut01-b ", ts, float("inf"), None, 3.0, float("nan"), None],
+        ["u", "ut01-c", "soon", -3.0, 2.0, -1, 0.9, {"bad": 1}],
+        ["u", "", ts, 1.0, True, 1, 1.0, []],
+        ["u", "ut01-e", ts, 1.0, 0.5, "1", 1.0, [[1]]],
+        ["u", "ut01-f", ts, 1.0, 0.5, 1, 1.0],
+        ["r", "Router-1", ts],
+        ["i"],
+        [],
+    ]
+    payload = {
+        "data": {"columnNamesByDeviceType": {"u": columns}, "values": values},
+        "metadata": {"enums": {"AlertsByDeviceType": {"u": {"50": "eth_slow"}}}},
+    }
+    cols = assert_same_as_row_decoder(payload)
+    terminals = cols.columns["u"]
+    assert terminals["device"] == ["01-a", "01-b"]
+    assert terminals["downlink"][1] is None and terminals["signal"][1] is None
+    assert terminals["alerts"][0] == ("eth_slow", "unknown_66", "unknown_999")
+    assert [s.reason for s in cols.skipped][:4] == [
+        "UtcTimestampNs is not a number: 'soon'",
+        "DeviceId is missing",
+        "Uptime is not a number: '1'",
+        "expected 8 values, got 7",
+    ]
+
+
+def test_missing_required_column_and_empty_answers():
+    payload = {"data": {"columnNamesByDeviceType": {"u": ["DeviceType", "DeviceId"]},
+                        "values": [["u", "ut1"], ["u", "ut2"]]}}  # fmt: skip
+    cols = assert_same_as_row_decoder(payload)
+    assert cols.sample_count == 0 and cols.skipped[0].reason == "column UtcTimestampNs is missing"
+    for empty in ({}, None, {"data": None}, {"data": {"values": []}}):
+        assert decode_columns(empty).sample_count == 0
+
+
+def test_copy_text_in_store_units():
+    columns = {
+        "device": ["a", "b"],
+        "ts_ms": [_ms(datetime(2026, 7, 20, 12, 0, 1, 250000)), _ms(datetime(2026, 7, 20))],
+        "downlink": [12.5, None],
+        "uplink": [0.05, None],
+        "latency": [31.25, 40.0],
+        "signal": [0.9, None],
+        "uptime": [3600, None],
+        "alerts": [("x", "y"), ()],
+        "ping_drop": [0.0123, 1.0],
+        "obstruction": [0.127, None],
+    }
+    text = copy_text(columns, {"a": 7, "b": 8}, {"x": 1, "y": 4})
+    lines = [line.split("\t") for line in text.splitlines()]
+    assert len(lines[0]) == len(STORE_COLUMNS)
+    assert lines[0] == ["7", "2026-07-20 12:00:01.250", "12.5", "0.05", "31.25", "0.9", "3600",
+                        "5", str(round(0.0123 * PING_DROP_SCALE)),
+                        str(round(0.127 * OBSTRUCTION_SCALE))]  # fmt: skip
+    assert lines[1] == ["8", "2026-07-20 00:00:00.000", r"\N", r"\N", "40.0", r"\N", r"\N", "0",
+                        "10000", r"\N"]  # fmt: skip
+    assert copy_text({"device": []}, {}, {}) == ""
+
+
+def test_drop_older_than():
+    cols = decode_columns(
+        {"data": {"columnNamesByDeviceType": {"u": ["DeviceType", "DeviceId", "UtcTimestampNs"]},
+                  "values": [["u", "ut1", 1_784_548_800 * 10**9],
+                             ["u", "ut2", 1_784_548_900 * 10**9]]}}  # fmt: skip
+    )
+    assert cols.drop_older_than(1_784_548_850 * 1000) == 1
+    assert cols.columns["u"]["device"] == ["2"]
