@@ -84,9 +84,7 @@ def test_malformed_rows_same_reasons(simulator, make_client):
 
 
 def test_reordered_columns_and_duplicates(simulator, make_client):
-    _faults(
-        simulator, reorder_columns=True, alerts_column="ActiveAlerts", duplicate_rows_rate=0.2
-    )
+    _faults(simulator, reorder_columns=True, alerts_column="ActiveAlerts", duplicate_rows_rate=0.2)
     cols = assert_same_as_row_decoder(make_client().telemetry_stream(65000, 0))
     assert cols.count("u")
 
@@ -158,9 +156,15 @@ def test_copy_text_in_store_units():
 
 def test_drop_older_than():
     cols = decode_columns(
-        {"data": {"columnNamesByDeviceType": {"u": ["DeviceType", "DeviceId", "UtcTimestampNs"]},
-                  "values": [["u", "ut1", 1_784_548_800 * 10**9],
-                             ["u", "ut2", 1_784_548_900 * 10**9]]}}  # fmt: skip
+        {
+            "data": {
+                "columnNamesByDeviceType": {"u": ["DeviceType", "DeviceId", "UtcTimestampNs"]},
+                "values": [
+                    ["u", "ut1", 1_784_548_800 * 10**9],
+                    ["u", "ut2", 1_784_548_900 * 10**9],
+                ],
+            }
+        }  # fmt: skip
     )
     assert cols.drop_older_than(1_784_548_850 * 1000) == 1
     assert cols.columns["u"]["device"] == ["2"]

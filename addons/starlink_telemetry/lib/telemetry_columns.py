@@ -214,7 +214,7 @@ def _alert_column(values, names, bad):
         try:
             hit = cache.get(key)
         except TypeError:  # an unhashable element: the converter says why
-            hit = None
+            key = hit = None
         if hit is None:
             try:
                 hit = _alerts(value, names)
@@ -222,10 +222,8 @@ def _alert_column(values, names, bad):
                 _fail(bad, i, error)
                 out.append(())
                 continue
-            try:
+            if key is not None:
                 cache[key] = hit
-            except TypeError:
-                pass
         out.append(hit)
     return out
 
@@ -269,6 +267,7 @@ def _decode_kind(kind, rows, columns, names, batch):
 
 def _decode_columns(kind, values, index, names, bad):
     """Columns of one device type; bad values recorded in ``bad`` (first reason wins)."""
+
     def column(name):
         return _column(values, index, name)
 
