@@ -90,14 +90,16 @@ def main():
 
 
 def send_demo_reports():
-    """The demo's scheduled reports mail their last complete period, once (starlink_reports)."""
+    """The demo's scheduled reports mail their last complete period, once (starlink_reports):
+    made due now, sent by the scheduled action as soon as the server runs (wkhtmltopdf reads
+    the PDF's styles from it; this shell has no HTTP server)."""
     Schedule = env["starlink.report.schedule"]  # noqa: F821 - odoo shell
     schedules = Schedule.search([("id", "in", [
         env.ref(f"starlink_reports.starlink_report_schedule_demo_{name}").id  # noqa: F821
         for name in ("ironwood", "summit_ridge")
     ])])  # fmt: skip
     schedules._rewind_to_last_period()
-    Schedule._cron_send_reports()
+    env.ref("starlink_reports.ir_cron_send_reports")._trigger()  # noqa: F821 - odoo shell
 
 
 main()
