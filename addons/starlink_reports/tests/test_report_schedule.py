@@ -63,6 +63,16 @@ class TestReportSchedule(ReportsCase, MockEmail):
         self.assertEqual(self.schedule.next_date, date(2026, 12, 6))
         self.assertEqual(self.schedule.last_sent_date, NOW)
         self.assertIn("your Starlink usage report", self._mails[0]["subject"])
+        # The delivery log, as staff read it: each recipient's status from Odoo's notifications.
+        viewer = self._user("sl_report_viewer", "starlink_base.starlink_base_group_viewer")
+        log = delivery.with_user(viewer)
+        self.assertEqual(
+            sorted(log.notification_ids.mapped("res_partner_id.email")),
+            ["ann@example.com", "ridge@example.com"],
+        )
+        self.assertEqual(set(log.notification_ids.mapped("notification_status")), {"sent"})
+        delivery.notification_ids[:1].notification_status = "bounce"
+        self.assertEqual(delivery.mail_status, "bounce", "a bounce shows on the delivery")
         # Put back on the same day (by hand, or a second server): the period's key is taken.
         self.schedule.next_date = date(2026, 11, 6)
         with self.mock_mail_gateway():
@@ -189,3 +199,38 @@ class TestReportSchedule(ReportsCase, MockEmail):
             self._delivery().attachment_id.name,
             "Rapport de consommation du 2026-10-05 au 2026-11-04.pdf",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestReportRecordRules(ReportsCase):
+    """Schedules and deliveries stay in their company; portal users read only their own
+    client's sent reports (the HTTP side is in test_reports_portal)."""
+
+    def test_company_rules(self):
+        other = self.env["res.company"].create({"name": "Other Reseller"})
+        template = self.env.ref("starlink_reports.starlink_report_template_monthly")
+        Schedule = self.env["starlink.report.schedule"]
+        mine = Schedule.create({"partner_id": self.client.id, "template_id": template.id})
+        theirs = Schedule.create(
+            {"partner_id": self.other_client.id, "template_id": template.id,
+             "company_id": other.id}
+        )  # fmt: skip
+        Delivery = self.env["starlink.report.delivery"]
+        values = {"period_start": CYCLE_START, "period_end": CYCLE_END, "state": "sent"}
+        my_delivery = Delivery.create(
+            {**values, "key": "rule:mine", "schedule_id": mine.id,
+             "partner_id": self.client.id, "company_id": self.company.id}
+        )  # fmt: skip
+        their_delivery = Delivery.create(
+            {**values, "key": "rule:theirs", "schedule_id": theirs.id,
+             "partner_id": self.other_client.id, "company_id": other.id}
+        )  # fmt: skip
+        viewer = self._user("sl_rule_viewer", "starlink_base.starlink_base_group_viewer")
+        self.assertEqual(Schedule.with_user(viewer).search([("id", "in", (mine | theirs).ids)]),
+                         mine)  # fmt: skip
+        deliveries = (my_delivery | their_delivery).ids
+        self.assertEqual(Delivery.with_user(viewer).search([("id", "in", deliveries)]), my_delivery)
+        portal = self._user("sl_rule_portal", "base.group_portal", partner_id=self.contact.id)
+        self.assertEqual(Delivery.with_user(portal).search([("id", "in", deliveries)]), my_delivery)
+        my_delivery.state = "queued"
+        self.assertFalse(Delivery.with_user(portal).search([("id", "in", deliveries)]))
