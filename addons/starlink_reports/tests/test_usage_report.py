@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -81,6 +81,65 @@ class TestUsageReportPdf(ReportsCase):
         self.assertIn("151,12", text, "a decimal comma")
         self.assertIn("Jours reçus : 31", text)
         self.assertNotIn("Usage report", text)
+
+    def test_forecast_alerts_and_tickets_of_the_period(self):
+        self.line.write(
+            {"forecast_date": CYCLE_END, "forecast_total_gb": 160.0, "forecast_lower_gb": 150.0,
+             "forecast_upper_gb": 171.0, "forecast_over_limit": True,
+             "forecast_limit_date": date(2026, 12, 1)}
+        )  # fmt: skip
+        rule = self.env["starlink.alert.rule"].create(
+            {"name": "Report rule", "rule_type": "usage", "threshold": 80,
+             "notify_client": True, "company_id": self.company.id}
+        )  # fmt: skip
+        Alert = self.env["starlink.alert"]
+        for name, opened in (("Barn passed 80 %", datetime(2026, 10, 20, 9)),
+                             ("An alert of September", datetime(2026, 9, 20, 9))):  # fmt: skip
+            Alert.create({"name": name, "rule_id": rule.id, "service_line_id": self.line.id,
+                          "key": f"report:{name}", "date_open": opened})  # fmt: skip
+        with_tickets = (
+            "helpdesk.ticket" in self.env
+            and "service_line_id" in self.env["helpdesk.ticket"]._fields
+        )
+        if with_tickets:
+            self.env["helpdesk.ticket"].create(
+                {"name": "Barn dish offline", "description": "<p>Down</p>",
+                 "service_line_id": self.line.id, "partner_id": self.client.id}
+            )  # fmt: skip
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "starlink_reports.starlink_usage_report_action",
+                self.client.ids,
+                data={"date_from": "2026-10-05", "date_to": "2026-11-04"},
+            )[0]
+            .decode()
+        )
+        self.assertIn("Forecast to the end of the cycle", html)
+        self.assertIn("150.00", html)
+        self.assertIn("171.00", html)
+        self.assertIn("12/01/2026", html, "the day the limit is passed")
+        self.assertIn("Barn passed 80 %", html)
+        self.assertNotIn("An alert of September", html, "an alert of another period")
+        if with_tickets:
+            # Created today, outside the period: not in October's report...
+            self.assertIn("No ticket in this period.", html)
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(
+                    "starlink_reports.starlink_usage_report_action",
+                    self.client.ids,
+                    data={
+                    "date_from": (date.today() - timedelta(days=10)).isoformat(),
+                    "date_to": date.today().isoformat(),
+                },
+                )[0]
+                .decode()
+            )
+            # ... but in a period that holds today.
+            self.assertIn("Barn dish offline", html)
+        else:
+            self.assertNotIn("Support tickets of the period", html)
 
     def test_template_sections(self):
         template = self.env["starlink.report.template"].create(
