@@ -110,7 +110,13 @@ class Seed:
             "(SELECT id FROM account_move WHERE commercial_partner_id = ANY(%(client)s))",
             "DELETE FROM account_move WHERE commercial_partner_id = ANY(%(client)s)",
             "DELETE FROM contract_contract WHERE partner_id = ANY(%(client)s)",
-            "DELETE FROM starlink_telemetry_raw WHERE terminal_id IN "
+            "DELETE FROM starlink_telemetry_raw WHERE device IN (SELECT d.id FROM "
+            "starlink_telemetry_device d JOIN starlink_terminal t ON t.id = d.terminal_id "
+            "WHERE t.service_line_id = ANY(%(lines)s))",
+            "DELETE FROM starlink_telemetry_compact WHERE device IN (SELECT d.id FROM "
+            "starlink_telemetry_device d JOIN starlink_terminal t ON t.id = d.terminal_id "
+            "WHERE t.service_line_id = ANY(%(lines)s))",
+            "DELETE FROM starlink_telemetry_device WHERE terminal_id IN "
             "(SELECT id FROM starlink_terminal WHERE service_line_id = ANY(%(lines)s))",
             "DELETE FROM starlink_terminal WHERE service_line_id = ANY(%(lines)s)",
             "DELETE FROM starlink_service_line WHERE id = ANY(%(lines)s)",

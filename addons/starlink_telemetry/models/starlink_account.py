@@ -12,7 +12,7 @@ from odoo.tools import SQL
 
 from ..lib.client import StarlinkClient
 from ..lib.exceptions import StarlinkError
-from ..lib.telemetry import decode_stream
+from ..lib.telemetry_columns import decode_columns
 from ..lib.usage import parse_data_usage
 from .cron_utils import run_in_batches, summarise
 from .starlink_sync_status import SYNC_STATES
@@ -223,9 +223,10 @@ class StarlinkAccount(models.Model):
 
     @api.model
     def _cron_telemetry_maintenance(self):
-        """Scheduled action: roll the last hours up, drop expired raw partitions and rollups.
+        """Scheduled action: roll the last hours up, drop expired raw partitions, compact
+        closed hours, drop expired rollups.
 
-        Unit by unit (terminal batches, one partition, the rollup retention), each in a
+        Unit by unit (terminal batches, one partition, one hour, the rollup retention), each in a
         savepoint and committed: a failing unit is logged and the others go on. The outcome
         lands on each synchronised account's Telemetry Maintenance status: the failures of
         its own terminals and those of the shared store.
@@ -234,7 +235,9 @@ class StarlinkAccount(models.Model):
         hourly = self.env["starlink.telemetry.hourly"]
         rollup = hourly._rollup_in_batches(fields.Datetime.subtract(now, hours=3), commit=True)
         store_failures = []
-        self.env["starlink.telemetry.sample"]._prune(failures=store_failures, commit=True)
+        samples = self.env["starlink.telemetry.sample"]
+        samples._prune(failures=store_failures, commit=True)
+        samples._compact(failures=store_failures, commit=True)
         retention = run_in_batches(
             self.env, [_("hourly rollups past the retention")], lambda units: hourly._prune(),
             batch_size=1, logger=_logger, what="Starlink telemetry maintenance:",
@@ -364,14 +367,16 @@ class StarlinkAccount(models.Model):
     def _poll_telemetry_once(self, client, received=None):
         """One stream call, decoded and stored; the decoded batch is added to ``received``."""
         payload = client.telemetry_stream(self.telemetry_batch_size, self.telemetry_linger_ms)
-        batch = decode_stream(payload)
+        batch = decode_columns(payload)
         if received is not None:
             received.append(batch)
         return self.env["starlink.telemetry.sample"]._ingest_batch(batch)
 
     def _after_telemetry_batch(self, batch):
         """After a batch is committed: software versions, health and last seen follow it."""
-        self.env["starlink.telemetry.sample"]._update_software_versions(batch.terminals)
+        self.env["starlink.telemetry.sample"]._update_software_versions(
+            batch.software_versions
+        )
         self.terminal_ids._update_health()
 
     def _run_stream(self, stream, method):

@@ -106,6 +106,7 @@ class StarlinkTelemetryHourly(models.Model):
               JOIN starlink_terminal t ON t.id = s.terminal_id
              WHERE s.device_type = 'u' AND s.ts >= date_trunc('hour', %(since)s::timestamp)
                AND s.ts < %(until)s %(only_terminals)s
+               AND s.hour >= date_trunc('hour', %(since)s::timestamp) AND s.hour < %(until)s
              GROUP BY s.terminal_id, t.company_id, t.partner_id, date_trunc('hour', s.ts)
             ON CONFLICT (terminal_id, hour) DO UPDATE SET
                 sample_count = EXCLUDED.sample_count,

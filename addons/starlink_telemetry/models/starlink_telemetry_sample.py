@@ -7,72 +7,84 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.telemetry_columns import STORE_COLUMNS, copy_text
 from .cron_utils import run_in_batches
 
 _logger = logging.getLogger(__name__)
 
 # Days raw samples are kept (setting ``starlink_telemetry.raw_retention_days``).
 RAW_RETENTION_DAYS = 8
+EPOCH = datetime(1970, 1, 1)
+# Bits of an alert mask (``integer``): the alert names of a device type get one on first sight.
+ALERT_BITS = 31
+# A regular compacted hour has a sample every 15 s (no timestamp array stored).
+SAMPLE_STEP_MS = 15_000
 
-# Column order of the ingestion tuples and of the COPY into the staging table.
-SAMPLE_COLUMNS = (
-    "device_id",
-    "device_type",
-    "ts",
-    "downlink_mbps",
-    "uplink_mbps",
-    "ping_drop_rate",
-    "latency_ms",
-    "obstruction_percent",
-    "uptime_s",
-    "signal_quality",
-    "alerts",
-    "terminal_id",
-)
-
-
-def _copy_text(value):
-    """A text value in PostgreSQL COPY text format (no tab, line break or NUL inside)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\t", " ")
-        .replace("\n", " ")
-        .replace("\r", " ")
-        .replace("\x00", "")
-    )
+# The samples of a compacted row ``c`` (``u``: its arrays, unnested with ordinality ``n``).
+COMPACT_UNNEST = """
+    CROSS JOIN LATERAL unnest(c.offsets_ms, c.downlink_mbps, c.uplink_mbps, c.latency_ms,
+        c.signal_quality, c.uptime_s, c.alerts, c.ping_drop, c.obstruction)
+        WITH ORDINALITY AS u(offset_ms, downlink_mbps, uplink_mbps, latency_ms, signal_quality,
+                             uptime_s, alerts, ping_drop, obstruction, n)
+    CROSS JOIN LATERAL (SELECT coalesce(u.offset_ms, c.first_ms + (u.n::integer - 1) * 15000)
+                               AS ms) o
+"""
+COMPACT_TS = "c.hour + o.ms * interval '1 millisecond'"
+COMPACT_UPTIME = "u.uptime_s + o.ms / 1000"
 
 
-def copy_buffer(rows):
-    """Rows (tuples in SAMPLE_COLUMNS order) as a COPY text stream, one f-string per row."""
-    n = r"\N"
-    return io.StringIO(
-        "".join(
-            f"{_copy_text(device)}\t{kind}\t{ts}\t{n if down is None else down}\t"
-            f"{n if up is None else up}\t{n if drop is None else drop}\t"
-            f"{n if latency is None else latency}\t{n if obstruction is None else obstruction}\t"
-            f"{n if uptime is None else uptime}\t{n if quality is None else quality}\t"
-            f"{n if alerts is None else _copy_text(alerts)}\t"
-            f"{n if terminal is None else terminal}\n"
-            for (
-                device, kind, ts, down, up, drop, latency, obstruction, uptime, quality, alerts,
-                terminal,
-            ) in rows
+def _ms(moment):
+    return (moment - EPOCH) // timedelta(milliseconds=1)
+
+
+def clean_alert_name(name):
+    """An alert name as stored (no tab, line break or NUL)."""
+    return name.replace("\t", " ").replace("\n", " ").replace("\r", " ").replace("\x00", "")
+
+
+def rows_to_columns(rows):
+    """``_ingest`` tuples (see ``_ingest``) as the column dicts of the COPY writer, per type."""
+    by_kind = {}
+    for device, kind, ts, down, up, drop, latency, obstruction, uptime, quality, alerts in rows:
+        columns = by_kind.get(kind)
+        if columns is None:
+            columns = by_kind[kind] = {
+                key: []
+                for key in ("device", "ts_ms", "downlink", "uplink", "ping_drop", "latency",
+                            "obstruction", "uptime", "signal", "alerts")
+            }  # fmt: skip
+        columns["device"].append(device)
+        columns["ts_ms"].append(_ms(ts))
+        columns["downlink"].append(down)
+        columns["uplink"].append(up)
+        columns["ping_drop"].append(drop)
+        columns["latency"].append(latency)
+        columns["obstruction"].append(obstruction)
+        columns["uptime"].append(uptime)
+        columns["signal"].append(quality)
+        columns["alerts"].append(
+            tuple(name for name in alerts.split(",") if name) if alerts else ()
         )
-    )  # fmt: skip
-
-
-def _mbps(bits_per_second):
-    return None if bits_per_second is None else bits_per_second / 1e6
+    return by_kind
 
 
 class StarlinkTelemetrySample(models.Model):
-    """Raw 15-second telemetry samples of terminals and routers.
+    """15-second telemetry samples of terminals and routers, raw or compacted.
 
-    Stored in ``starlink_telemetry_raw``, a table partitioned by day (created in ``init``;
-    the model reads it through the view ``starlink_telemetry_sample``): retention drops whole
-    partitions, and ingestion is a COPY into a temporary staging table followed by one
-    ``INSERT ... ON CONFLICT DO NOTHING`` on (device, timestamp), so a re-delivered batch never
-    duplicates and a failed batch leaves nothing behind (one transaction).
+    The store (created in ``init``), built for fleets of 10,000 terminals and more:
+
+    * ``starlink_telemetry_device``: one row per terminal or router, created on first sight
+      (integer key, device id, type, terminal);
+    * ``starlink_telemetry_alert_name``: the alert names of a device type, one bit each;
+    * ``starlink_telemetry_raw``: one narrow row per sample (device key, timestamp, measures
+      in their smallest type, alerts as a bit mask), partitioned by day; its primary key
+      (device, timestamp) is its only index. Ingestion is a COPY (one transaction per
+      batch): a re-delivered batch never duplicates, a failed batch leaves nothing behind;
+    * ``starlink_telemetry_compact``: closed hours, one row per device and hour holding
+      arrays (see ``starlink_telemetry_sample_compaction.py``), partitioned by day.
+
+    The model reads both shapes through the view ``starlink_telemetry_sample``; readers
+    that filter on ``ts`` also filter on ``hour`` so that compacted rows are skipped whole.
     """
 
     _name = "starlink.telemetry.sample"
@@ -88,6 +100,7 @@ class StarlinkTelemetrySample(models.Model):
     )
     terminal_id = fields.Many2one("starlink.terminal", readonly=True)
     ts = fields.Datetime(string="Time", readonly=True)
+    hour = fields.Datetime(readonly=True)
     downlink_mbps = fields.Float(string="Downlink (Mbps)", readonly=True, aggregator="avg")
     uplink_mbps = fields.Float(string="Uplink (Mbps)", readonly=True, aggregator="avg")
     ping_drop_rate = fields.Float(string="Ping Drop Rate", readonly=True, aggregator="avg")
@@ -96,60 +109,127 @@ class StarlinkTelemetrySample(models.Model):
     uptime_s = fields.Integer(string="Uptime (s)", readonly=True, aggregator="max")
     signal_quality = fields.Float(readonly=True, aggregator="avg")
     alerts = fields.Char(readonly=True)
+    compacted = fields.Boolean(readonly=True)
 
     def init(self):
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             """
-            CREATE TABLE IF NOT EXISTS starlink_telemetry_raw (
-                id bigint GENERATED BY DEFAULT AS IDENTITY,
-                device_id varchar NOT NULL,
+            CREATE TABLE IF NOT EXISTS starlink_telemetry_device (
+                id serial PRIMARY KEY,
+                device_id varchar NOT NULL UNIQUE,
                 device_type char(1) NOT NULL,
-                terminal_id integer,
+                terminal_id integer REFERENCES starlink_terminal (id) ON DELETE SET NULL
+            );
+            CREATE INDEX IF NOT EXISTS starlink_telemetry_device_terminal_idx
+                ON starlink_telemetry_device (terminal_id);
+            CREATE TABLE IF NOT EXISTS starlink_telemetry_alert_name (
+                device_type char(1) NOT NULL,
+                bit smallint NOT NULL,
+                name varchar NOT NULL,
+                PRIMARY KEY (device_type, bit),
+                UNIQUE (device_type, name)
+            );
+            CREATE TABLE IF NOT EXISTS starlink_telemetry_raw (
                 ts timestamp NOT NULL,
+                device integer NOT NULL,
                 downlink_mbps real,
                 uplink_mbps real,
-                ping_drop_rate real,
                 latency_ms real,
-                obstruction_percent real,
-                uptime_s integer,
                 signal_quality real,
-                alerts varchar,
-                UNIQUE (device_id, ts)
+                uptime_s integer,
+                alerts integer NOT NULL DEFAULT 0,
+                ping_drop smallint,
+                obstruction smallint,
+                PRIMARY KEY (device, ts)
             ) PARTITION BY RANGE (ts);
-            CREATE INDEX IF NOT EXISTS starlink_telemetry_raw_terminal_ts_idx
-                ON starlink_telemetry_raw (terminal_id, ts);
-            CREATE OR REPLACE VIEW starlink_telemetry_sample AS
-                SELECT * FROM starlink_telemetry_raw;
+            CREATE TABLE IF NOT EXISTS starlink_telemetry_compact (
+                hour timestamp NOT NULL,
+                device integer NOT NULL,
+                first_ms integer NOT NULL,
+                offsets_ms integer[] COMPRESSION lz4,
+                downlink_mbps real[] COMPRESSION lz4,
+                uplink_mbps real[] COMPRESSION lz4,
+                latency_ms real[] COMPRESSION lz4,
+                signal_quality real[] COMPRESSION lz4,
+                uptime_s integer[] COMPRESSION lz4,
+                alerts integer[] COMPRESSION lz4,
+                ping_drop smallint[] COMPRESSION lz4,
+                obstruction smallint[] COMPRESSION lz4,
+                PRIMARY KEY (device, hour)
+            ) PARTITION BY RANGE (hour);
+            CREATE TABLE IF NOT EXISTS starlink_telemetry_compacted_hour (
+                hour timestamp PRIMARY KEY
+            );
+            CREATE OR REPLACE FUNCTION starlink_telemetry_alert_names(char, integer)
+                RETURNS varchar LANGUAGE sql STABLE AS $$
+                SELECT CASE WHEN $2 = 0 THEN NULL ELSE (
+                    SELECT string_agg(name, ',' ORDER BY bit) FROM starlink_telemetry_alert_name
+                     WHERE device_type = $1 AND $2 & (1 << bit) <> 0) END
+            $$;
+            """
+        )
+        cr.execute(
+            f"""
+            DROP VIEW IF EXISTS starlink_telemetry_sample;
+            CREATE VIEW starlink_telemetry_sample AS
+            SELECT (r.device::bigint << 32) + floor(extract(epoch FROM r.ts))::bigint AS id,
+                   d.device_id, d.device_type, d.terminal_id, r.ts,
+                   date_trunc('hour', r.ts) AS hour, r.downlink_mbps,
+                   r.uplink_mbps,
+                   r.ping_drop::float8 / 10000 AS ping_drop_rate,
+                   r.latency_ms,
+                   r.obstruction::float8 / 100 AS obstruction_percent, r.uptime_s,
+                   r.signal_quality,
+                   starlink_telemetry_alert_names(d.device_type, r.alerts) AS alerts,
+                   false AS compacted
+              FROM starlink_telemetry_raw r
+              JOIN starlink_telemetry_device d ON d.id = r.device
+            UNION ALL
+            SELECT (c.device::bigint << 32)
+                       + floor(extract(epoch FROM {COMPACT_TS}))::bigint AS id,
+                   d.device_id, d.device_type, d.terminal_id, {COMPACT_TS} AS ts, c.hour,
+                   u.downlink_mbps, u.uplink_mbps,
+                   u.ping_drop::float8 / 10000, u.latency_ms,
+                   u.obstruction::float8 / 100, {COMPACT_UPTIME},
+                   u.signal_quality,
+                   starlink_telemetry_alert_names(d.device_type, u.alerts), true
+              FROM starlink_telemetry_compact c
+              JOIN starlink_telemetry_device d ON d.id = c.device
+              {COMPACT_UNNEST}
             """
         )
 
     # ------------------------------------------------------------------ partitions
 
     @api.model
-    def _partition_name(self, day):
-        return f"starlink_telemetry_raw_p{day:%Y%m%d}"
+    def _partition_name(self, day, table="starlink_telemetry_raw"):
+        return f"{table}_p{day:%Y%m%d}"
 
     @api.model
-    def _ensure_partitions(self, days):
-        """Create the daily partitions for ``days`` (dates) that do not exist yet."""
-        existing = set(self._partition_days())
+    def _ensure_partitions(self, days, table="starlink_telemetry_raw"):
+        """Create the daily partitions of ``table`` for ``days`` (dates) that do not exist."""
+        existing = set(self._partition_days(table))
+        options = SQL(" WITH (toast_tuple_target = 128)") if table.endswith("compact") else SQL()
         for day in sorted(set(days) - existing):
             self.env.cr.execute(
                 SQL(
-                    "CREATE TABLE IF NOT EXISTS %s PARTITION OF starlink_telemetry_raw "
-                    "FOR VALUES FROM (%s) TO (%s)",
-                    SQL.identifier(self._partition_name(day)),
+                    "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s)%s",
+                    SQL.identifier(self._partition_name(day, table)),
+                    SQL.identifier(table),
                     day,
                     day + timedelta(days=1),
+                    options,
                 )
             )
 
     @api.model
-    def _partition_days(self):
+    def _partition_days(self, table="starlink_telemetry_raw"):
         self.env.cr.execute(
             SQL(
                 """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                    WHERE i.inhparent = 'starlink_telemetry_raw'::regclass"""
+                    WHERE i.inhparent = %s::regclass""",
+                table,
             )
         )
         return sorted(
@@ -158,11 +238,11 @@ class StarlinkTelemetrySample(models.Model):
 
     @api.model
     def _prune(self, retention_days=None, today=None, failures=None, commit=False):
-        """Drop the partitions older than the retention (days). Returns the dropped days.
+        """Drop the days older than the retention, raw and compacted. Returns the days.
 
-        Each partition is dropped in its own savepoint: one that cannot be dropped (e.g. a
-        lock) is logged with the reason and appended to ``failures`` (``[(label, error)]``),
-        the others are dropped (and committed one by one, with ``commit``).
+        Each day is dropped in its own savepoint: one that cannot be dropped (e.g. a lock)
+        is logged with the reason and appended to ``failures`` (``[(label, error)]``), the
+        others are dropped (and committed one by one, with ``commit``).
         """
         run = run_in_batches(
             self.env, self._get_expired_partition_days(retention_days, today),
@@ -181,13 +261,19 @@ class StarlinkTelemetrySample(models.Model):
         if retention_days is None:
             retention_days = self._retention_days()
         limit = (today or fields.Date.today()) - timedelta(days=retention_days)
-        return [day for day in self._partition_days() if day < limit]
+        days = set(self._partition_days()) | set(self._partition_days("starlink_telemetry_compact"))
+        return sorted(day for day in days if day < limit)
 
     @api.model
     def _drop_partitions(self, days):
         for day in days:
+            for table in ("starlink_telemetry_raw", "starlink_telemetry_compact"):
+                self.env.cr.execute(
+                    SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self._partition_name(day, table)))
+                )
             self.env.cr.execute(
-                SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self._partition_name(day)))
+                "DELETE FROM starlink_telemetry_compacted_hour WHERE hour >= %s AND hour < %s",
+                [day, day + timedelta(days=1)],
             )
 
     @api.model
@@ -199,86 +285,174 @@ class StarlinkTelemetrySample(models.Model):
 
     @api.model
     def _ingest(self, rows):
-        """Store decoded samples in bulk; return the number of new rows.
+        """Store samples given as tuples; return the number of new rows.
 
-        ``rows`` are tuples in ``SAMPLE_COLUMNS`` order without the last one (``ts`` a naive
-        UTC datetime); the terminal is found from the device id (terminal or router id).
+        ``rows``: ``(device_id, device_type, ts, downlink_mbps, uplink_mbps, ping_drop_rate,
+        latency_ms, obstruction_percent, uptime_s, signal_quality, alerts)``, ``ts`` a naive
+        UTC datetime (kept to the millisecond), ``alerts`` names joined by commas or None.
         Rows already stored (same device and timestamp) are ignored. Runs in the caller's
         transaction: the caller commits once the whole batch is in.
         """
-        if not rows:
+        return self._store_columns(rows_to_columns(rows)) if rows else 0
+
+    @api.model
+    def _store_columns(self, by_kind):
+        """Store decoded columns (``{device type: columns}``, see ``lib.telemetry_columns``).
+
+        Returns the number of new samples.
+        """
+        by_kind = {kind: columns for kind, columns in by_kind.items() if columns["device"]}
+        if not by_kind:
             return 0
         cr = self.env.cr
-        terminals = self._terminal_ids_by_device({row[0] for row in rows})
-        rows = [(*row, terminals.get(row[0])) for row in rows]
-        self._ensure_partitions({row[2].date() for row in rows})
-        columns = SQL(", ").join(SQL.identifier(column) for column in SAMPLE_COLUMNS)
-        buffer = copy_buffer(rows)
-        # Fast path: COPY straight into the store. A row already there (a re-delivered batch,
-        # or a duplicate inside the batch) makes the whole COPY fail: the savepoint undoes it
-        # and the slower staging path below skips the known rows.
-        try:
-            with cr.savepoint(flush=False):
-                copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN", columns)
-                cr.copy_expert(copy.code, buffer)
-            return len(rows)
-        except psycopg2.errors.UniqueViolation:
-            buffer.seek(0)
-        cr.execute(
-            SQL(
-                """CREATE TEMP TABLE IF NOT EXISTS starlink_telemetry_staging (
-                       device_id varchar, device_type char(1), ts timestamp, downlink_mbps real,
-                       uplink_mbps real, ping_drop_rate real, latency_ms real,
-                       obstruction_percent real, uptime_s integer, signal_quality real,
-                       alerts varchar, terminal_id integer
-                   ) ON COMMIT DELETE ROWS"""
-            )
+        keys = self._device_keys(
+            {device: kind for kind, columns in by_kind.items() for device in columns["device"]}
         )
-        cr.execute(SQL("TRUNCATE starlink_telemetry_staging"))
+        parts, days, oldest = [], set(), None
+        for kind, columns in by_kind.items():
+            names = {name for alerts in columns["alerts"] for name in alerts}
+            parts.append(copy_text(columns, keys, self._alert_bits(kind, names)))
+            first, last = min(columns["ts_ms"]), max(columns["ts_ms"])
+            oldest = first if oldest is None else min(oldest, first)
+            for ms in range(first - first % 86_400_000, last + 1, 86_400_000):
+                days.add((EPOCH + timedelta(milliseconds=ms)).date())
+        self._ensure_partitions(days)
+        buffer = io.StringIO("".join(parts))
+        count = sum(len(columns["device"]) for columns in by_kind.values())
+        columns = SQL(", ").join(SQL.identifier(column) for column in STORE_COLUMNS)
+        late = oldest < _ms(self._compacted_until())
+        if not late:
+            # Fast path: COPY straight into the store. A row already there (a re-delivered
+            # batch, or a duplicate inside the batch) makes the whole COPY fail: the
+            # savepoint undoes it and the staging path below skips the known rows.
+            try:
+                with cr.savepoint(flush=False):
+                    copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN", columns)
+                    cr.copy_expert(copy.code, buffer)
+                return count
+            except psycopg2.errors.UniqueViolation:
+                buffer.seek(0)
+        return self._store_staged(buffer, columns, late)
+
+    @api.model
+    def _store_staged(self, buffer, columns, late):
+        """COPY into a staging table, then insert the rows not stored yet (raw or compacted)."""
+        cr = self.env.cr
+        cr.execute(
+            """CREATE TEMP TABLE IF NOT EXISTS starlink_telemetry_staging
+                   (LIKE starlink_telemetry_raw) ON COMMIT DELETE ROWS"""
+        )
+        cr.execute("TRUNCATE starlink_telemetry_staging")
         cr.copy_expert(SQL("COPY starlink_telemetry_staging (%s) FROM STDIN", columns).code, buffer)
+        not_compacted = SQL(
+            f"""WHERE NOT EXISTS (
+                   SELECT 1 FROM starlink_telemetry_compact c {COMPACT_UNNEST}
+                    WHERE c.device = s.device AND c.hour = date_trunc('hour', s.ts)
+                      AND {COMPACT_TS} = s.ts)"""
+            if late
+            else ""
+        )
         cr.execute(
             SQL(
-                """INSERT INTO starlink_telemetry_raw (%(columns)s)
-                   SELECT %(columns)s FROM starlink_telemetry_staging
-                   ON CONFLICT (device_id, ts) DO NOTHING""",
-                columns=columns,
+                """INSERT INTO starlink_telemetry_raw SELECT s.* FROM starlink_telemetry_staging s
+                   %s ON CONFLICT (device, ts) DO NOTHING""",
+                not_compacted,
             )
         )
         return cr.rowcount
 
     @api.model
+    def _compacted_until(self):
+        """End of the latest compacted hour (samples before it may be stored compacted)."""
+        self.env.cr.execute("SELECT max(hour) FROM starlink_telemetry_compacted_hour")
+        hour = self.env.cr.fetchone()[0]
+        return hour + timedelta(hours=1) if hour else EPOCH
+
+    @api.model
+    def _device_keys(self, devices):
+        """``{device id: integer key}`` for ``devices`` (``{device id: type}``).
+
+        Devices are created on first sight; a device not linked to a terminal yet is linked
+        as soon as the terminal is known (terminal id or router id).
+        """
+        cr = self.env.cr
+        cr.execute(
+            """SELECT device_id, id, terminal_id FROM starlink_telemetry_device
+                WHERE device_id = ANY(%s)""",
+            [list(devices)],
+        )
+        keys, unlinked = {}, []
+        for device, key, terminal in cr.fetchall():
+            keys[device] = key
+            if terminal is None:
+                unlinked.append(device)
+        new = [device for device in devices if device not in keys]
+        if not new and not unlinked:
+            return keys
+        terminals = self._terminal_ids_by_device(set(new) | set(unlinked))
+        if new:
+            created = cr.execute_values(
+                """INSERT INTO starlink_telemetry_device (device_id, device_type, terminal_id)
+                   VALUES %s ON CONFLICT (device_id) DO NOTHING RETURNING device_id, id""",
+                [(device, devices[device], terminals.get(device)) for device in new],
+                page_size=1000,
+                fetch=True,
+            )
+            keys.update(created)
+            missing = [device for device in new if device not in keys]
+            if missing:  # created meanwhile by another transaction
+                cr.execute(
+                    "SELECT device_id, id FROM starlink_telemetry_device WHERE device_id = ANY(%s)",
+                    [missing],
+                )
+                keys.update(cr.fetchall())
+        linked = [(device, terminals[device]) for device in unlinked if device in terminals]
+        if linked:
+            cr.execute_values(
+                """UPDATE starlink_telemetry_device d SET terminal_id = v.terminal_id
+                     FROM (VALUES %s) AS v(device_id, terminal_id)
+                    WHERE d.device_id = v.device_id""",
+                linked,
+            )
+        return keys
+
+    @api.model
+    def _alert_bits(self, device_type, names):
+        """``{alert name: bit mask}`` of a device type; a new name gets the next free bit."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT name, bit FROM starlink_telemetry_alert_name WHERE device_type = %s",
+            [device_type],
+        )
+        bits = dict(cr.fetchall())
+        cleaned = {name: clean_alert_name(name) for name in names}
+        for name in sorted(set(cleaned.values()) - set(bits)):
+            bit = max(bits.values(), default=-1) + 1
+            if bit >= ALERT_BITS:
+                _logger.warning(
+                    "Starlink telemetry: no bit left for alert %r of device type %s: not stored",
+                    name, device_type,
+                )  # fmt: skip
+                continue
+            cr.execute(
+                """INSERT INTO starlink_telemetry_alert_name (device_type, bit, name)
+                   VALUES (%s, %s, %s) ON CONFLICT DO NOTHING""",
+                [device_type, bit, name],
+            )
+            bits[name] = bit
+        return {name: 1 << bits[clean] for name, clean in cleaned.items() if clean in bits}
+
+    @api.model
     def _ingest_batch(self, batch):
-        """Store a decoded stream answer (``lib.telemetry.TelemetryBatch``).
+        """Store a decoded stream answer (``lib.telemetry_columns.ColumnBatch``).
 
         Returns ``(rows received, rows skipped, message)``; skipped rows (malformed, or older
         than the raw retention) are logged with their reasons, the rest is stored.
         """
-        oldest = self._oldest_accepted()
-        rows, too_old = [], 0
-        for s in batch.terminals:
-            if s.ts < oldest:
-                too_old += 1
-                continue
-            rows.append(
-                (
-                    s.device_id, "u", s.ts, _mbps(s.downlink_bps), _mbps(s.uplink_bps),
-                    s.ping_drop, s.latency_ms, s.obstruction, s.uptime, s.signal_quality,
-                    ",".join(s.alerts) or None,
-                )
-            )  # fmt: skip
-        for r in batch.routers:
-            if r.ts < oldest:
-                too_old += 1
-                continue
-            rows.append(
-                (
-                    r.device_id, "r", r.ts, None, None, r.internet_ping_drop,
-                    r.internet_latency_ms, None, r.uptime, None, ",".join(r.alerts) or None,
-                )
-            )  # fmt: skip
-        new = self._ingest(rows)
+        too_old = batch.drop_older_than(_ms(self._oldest_accepted()))
+        new = self._store_columns(batch.columns)
         skipped = batch.skipped_count + too_old
-        message = f"{new} new samples, {len(rows) - new} already stored"
+        message = f"{new} new samples, {batch.sample_count - new} already stored"
         if skipped:
             reasons = dict(batch.skipped_reasons())
             if too_old:
@@ -288,19 +462,18 @@ class StarlinkTelemetrySample(models.Model):
         return batch.row_count, skipped, message
 
     @api.model
-    def _update_software_versions(self, samples):
-        """The terminals run the software version their latest samples report."""
-        latest = {}
-        for sample in samples:
-            if sample.software_version:
-                latest[sample.device_id] = sample.software_version
-        if latest:
+    def _update_software_versions(self, versions):
+        """The terminals run the software version their latest samples report.
+
+        ``versions``: ``{userTerminalId: version}``.
+        """
+        if versions:
             self.env.cr.execute_values(
                 """UPDATE starlink_terminal t SET software_version = v.version
                      FROM (VALUES %s) AS v(device_id, version)
                     WHERE t.user_terminal_id = v.device_id
                       AND t.software_version IS DISTINCT FROM v.version""",
-                list(latest.items()),
+                list(versions.items()),
             )
             self.env["starlink.terminal"].invalidate_model(["software_version"])
 
@@ -326,4 +499,3 @@ class StarlinkTelemetrySample(models.Model):
         return datetime.combine(
             fields.Date.today() - timedelta(days=self._retention_days()), datetime.min.time()
         )
-

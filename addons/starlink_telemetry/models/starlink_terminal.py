@@ -77,7 +77,8 @@ class StarlinkTerminal(models.Model):
                       avg(latency_ms), avg(downlink_mbps), avg(uplink_mbps)
                  FROM starlink_telemetry_sample
                 WHERE terminal_id = %(id)s AND device_type = 'u' AND ts >= %(start)s
-                  AND ts < %(end)s
+                  AND ts < %(end)s AND hour >= date_trunc('hour', %(start)s::timestamp)
+                  AND hour < %(end)s
                 GROUP BY 1 ORDER BY 1""",
             {"s": minutes * 60, "id": self.id, "start": start, "end": end},
         )
@@ -126,8 +127,10 @@ class StarlinkTerminal(models.Model):
                            avg(obstruction_percent) AS obstruction
                       FROM starlink_telemetry_sample
                      WHERE device_type = 'u' AND ts >= %(since)s AND terminal_id = ANY(%(ids)s)
+                       AND hour >= date_trunc('hour', %(since)s::timestamp)
                      GROUP BY terminal_id) w ON w.terminal_id = s.terminal_id
              WHERE s.device_type = 'u' AND s.ts >= %(since)s AND s.terminal_id = ANY(%(ids)s)
+               AND s.hour >= date_trunc('hour', %(since)s::timestamp)
              ORDER BY s.terminal_id, s.ts DESC
             """,
             {"since": since, "ids": list(terminal_ids)},

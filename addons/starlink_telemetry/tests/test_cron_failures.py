@@ -346,6 +346,7 @@ class TestMaintenanceCronFailures(CronTestMixin, TransactionCase):
 
         accounts = self.account._sync_accounts()
         expired = self.Sample._get_expired_partition_days()
+        hours = self.Sample._get_compactable_hours(self.Sample._compaction_horizon())
         with (
             patch.object(type(self.Hourly), "_rollup", broken),
             self.count_commits(self._rolled_up) as commits,
@@ -355,8 +356,9 @@ class TestMaintenanceCronFailures(CronTestMixin, TransactionCase):
         good = self.terminals - self.bad_terminal
         self.assertEqual(self._rolled_up(), good)
         # The rollup batch (its good terminals kept) is committed before anything else:
-        # three partitions, the rollup retention, then one status per account.
-        self.assertEqual(len(commits), 1 + len(expired) + 1 + len(accounts))
+        # three partitions, each closed hour compacted, the rollup retention, then one
+        # status per account.
+        self.assertEqual(len(commits), 1 + len(expired) + len(hours) + 1 + len(accounts))
         self.assertEqual(commits[0], good)
         self.assertEqual(len(logs.records), 1)
         self.assertIn("ut-mt-2", logs.output[0])

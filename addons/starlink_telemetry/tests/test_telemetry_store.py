@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from ..lib.telemetry import decode_stream
+from ..lib.telemetry_columns import decode_columns
 
 
 def sample(device, ts, latency=30.0, down=100.0, alerts=None):
@@ -24,7 +24,7 @@ class TestTelemetryStore(TransactionCase):
 
     def _count(self):
         self.env.cr.execute(
-            "SELECT count(*) FROM starlink_telemetry_raw WHERE device_id LIKE '%%store%%'"
+            "SELECT count(*) FROM starlink_telemetry_sample WHERE device_id LIKE '%%store%%'"
         )
         return self.env.cr.fetchone()[0]
 
@@ -77,7 +77,7 @@ class TestTelemetryStore(TransactionCase):
             },
             "metadata": {"enums": {"AlertsByDeviceType": {"u": {"64": "high_sky_obstruction"}}}},
         }  # fmt: skip
-        received, skipped, message = self.Sample._ingest_batch(decode_stream(payload))
+        received, skipped, message = self.Sample._ingest_batch(decode_columns(payload))
         self.assertEqual((received, skipped), (3, 2))
         self.assertIn("older than the retention", message)
         stored = self.Sample.search([("device_id", "=", "ut-store-1")])

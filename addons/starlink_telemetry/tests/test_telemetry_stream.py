@@ -22,7 +22,7 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         clause = " AND ".join(f"{k} = %({k})s" for k in where) or "TRUE"
         self.env.cr.execute(
             f"SELECT device_id, ts, latency_ms, downlink_mbps, obstruction_percent, terminal_id,"
-            f" device_type FROM starlink_telemetry_raw WHERE {clause}",
+            f" device_type FROM starlink_telemetry_sample WHERE {clause}",
             where,
         )
         return self.env.cr.fetchall()
@@ -93,17 +93,17 @@ class TestTelemetryStream(StarlinkSimulatorCase):
     @mute_logger(MODELS_LOGGER)
     def test_crash_mid_batch_leaves_nothing(self):
         Sample = self.env.registry["starlink.telemetry.sample"]
-        original = Sample._ingest
+        original = Sample._store_columns
 
-        def crash(self, rows):
-            original(self, rows)  # the rows are in the table ...
+        def crash(self, by_kind):
+            original(self, by_kind)  # the rows are in the table ...
             raise RuntimeError("disk full")  # ... when the batch fails
 
-        Sample._ingest = crash
+        Sample._store_columns = crash
         try:
             self.account._poll_telemetry(polls=1)
         finally:
-            Sample._ingest = original
+            Sample._store_columns = original
         self.assertEqual(self.status("telemetry").state, "error")
         self.assertIn("disk full", self.status("telemetry").message)
         self.assertEqual(self._samples(), [], "the failed batch is rolled back whole")
