@@ -1,32 +1,36 @@
-"""Telemetry ingestion benchmark (DESIGN.md §6, first line).
+"""Telemetry ingestion benchmark (DESIGN.md §6, first line; issue #12).
 
 Measures, in one run and on the same rows, and prints as ratios (never asserts timings):
 
-* ``ours``      ``starlink.telemetry.sample._ingest(rows)`` per batch of decoded terminal
-                samples, one commit per batch (COPY into a temporary staging table, then
-                ``INSERT ... ON CONFLICT DO NOTHING`` into the daily-partitioned store);
-* ``re-ingest`` the same batches again: idempotency, 0 new rows expected;
-* ``COPY``      baseline 1: raw PostgreSQL ``COPY`` of the same rows, formatted by the same
-                ``copy_buffer``, into a bare table of the same columns (no index, no
-                partitions), one commit per batch;
-* ``ORM``       baseline 2: a per-record ``create`` loop on ``starlink.telemetry.hourly`` (the
-                closest regular Odoo model: a row of telemetry numbers per terminal, a unique
-                constraint and a few indexes), one commit at the end, extrapolated per row;
-* ``stream``    the full path of a stream poll: ``decode_stream(payload)`` then
+* ``COPY``      baseline: raw PostgreSQL ``COPY`` of the rows in today's row shape (the wide
+                row of 18.0.1.0.0, ``bench/telemetry_legacy.py``), formatted by that shape's
+                ``copy_buffer``, into a bare table (no index, no partitions), one commit per
+                batch; terminals and routers, as the stream delivers them;
+* ``stream``    the full path of a stream poll: ``decode_columns(payload)`` then
                 ``_ingest_batch(batch)`` and a commit, on stream answers built by the Starlink
-                simulator's own generator (terminals, routers and IP allocations).
+                simulator's own generator (terminals, routers and IP allocations);
+* ``ours``      ``starlink.telemetry.sample._ingest(rows)`` per batch of the same rows as
+                tuples, one commit per batch;
+* ``re-ingest`` the same batches again: idempotency, 0 new rows expected;
+* ``ORM``       a per-record ``create`` loop on ``starlink.telemetry.hourly`` (the closest
+                regular Odoo model), one commit at the end, extrapolated per row.
+
+Then, on the stored hours: bytes per sample on disk (heap + indexes + TOAST) raw, in today's
+shape (the baseline table with its two indexes) and compacted; the compaction's rate; and
+the read time of a terminal's 24-hour chart (``starlink.terminal._telemetry_buckets``) from
+raw rows and from compacted ones (the measured hours copied over the last ``--chart-hours``
+hours in SQL first).
 
 Every phase runs ``--repeat`` times after a warm-up, phases interleaved; medians are
 reported. Two clocks: wall time (what the targets are about) and CPU time of this process
-plus its PostgreSQL backend (read from ``/proc``, when the server is local), which barely
-moves when other processes share the cores. The projection for a day of 10,000 terminals
-(57.6 M terminal samples) uses the median wall rate of ``ours``.
+plus its PostgreSQL backend (read from ``/proc``, when the server is local). The projection
+for a day of 10,000 terminals (115.2 M terminal and router samples) uses the median wall rate
+of the full path.
 
 Runs against its own database (``starlink_bench`` by default; ``bench/run.sh`` creates it):
-the raw telemetry table is rebuilt from the model's ``init()`` at start, a throwaway set of
+the telemetry store is rebuilt from the model's ``init()`` at start, a throwaway set of
 terminals is created, and partitions, baseline table, rollups and terminals are removed at
-the end (or at the start of the next run, if this one is interrupted). ``--variants`` also
-times prototype alternatives of the ingestion SQL (``bench/variants.py``).
+the end (or at the start of the next run, if this one is interrupted).
 """
 
 import argparse
@@ -52,9 +56,11 @@ DAY_TERMINALS = 10_000
 GENERATION_ANCHOR = datetime(2026, 1, 5)
 ACCOUNT = "ACC-BENCH"
 BARE_TABLE = "bench_telemetry_bare"
-SCRATCH_TABLE = "bench_raw_variant"
-TARGET_COPY, TARGET_ORM, TARGET_DAY_MIN = 0.5, 20.0, 15.0
+# Targets of issue #12 (DESIGN.md §6)
+TARGET_FULL_OVER_COPY, TARGET_ORM, TARGET_DAY_MIN = 2.0, 20.0, 20.0
+TARGET_HOT_BYTES, TARGET_COMPACT_BYTES, TARGET_CHART_MS = 60.0, 12.0, 50.0
 SERVER_RETRIES = 2
+STORE_TABLES = ("starlink_telemetry_raw", "starlink_telemetry_compact")
 
 
 def parse_args(argv=None):
@@ -62,47 +68,37 @@ def parse_args(argv=None):
     parser.add_argument("-d", "--database", default=os.environ.get("BENCH_DB", "starlink_bench"))
     parser.add_argument("-c", "--config", default=os.environ.get("ODOO_CONF"))
     parser.add_argument("--terminals", type=int, default=2000, help="terminals in the fleet")
-    parser.add_argument("--hours", type=int, default=1, help="hours of telemetry (<= 168)")
+    parser.add_argument("--hours", type=int, default=1, help="hours of telemetry (<= 8)")
     parser.add_argument("--batch-size", type=int, default=65000, help="rows per batch")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs (median)")
     parser.add_argument("--orm-rows", type=int, default=2000, help="records of the ORM loop")
     parser.add_argument(
         "--stream-answers",
         type=int,
-        default=4,
+        default=0,
         help="stream answers put through decode + _ingest_batch per run (0: all)",
     )
+    parser.add_argument(
+        "--chart-hours",
+        type=int,
+        default=24,
+        help="hours the measured data is copied over for the chart reads (0: no chart phase)",
+    )
+    parser.add_argument("--chart-reads", type=int, default=7, help="chart reads (median)")
     parser.add_argument("--seed", type=int, default=8101, help="simulator seed (bench fleet)")
     parser.add_argument(
         "--cache-dir",
         default=os.environ.get("BENCH_CACHE", str(PROJECT_DIR / ".local" / "bench")),
         help="where generated stream answers are kept between runs",
     )
-    parser.add_argument(
-        "--variants",
-        nargs="?",
-        const="key",
-        choices=("key", "all"),
-        help="also time prototype alternatives of the ingestion (the key ones, or all)",
-    )
-    parser.add_argument(
-        "--scale-hours",
-        type=int,
-        default=0,
-        help="also ingest the rows again as N further hours of one day (<= 23), to see the "
-        "rate as the day partition grows",
-    )
-    parser.add_argument(
-        "--variants-repeat", type=int, help="runs of the variants (default: --repeat)"
-    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if not args.config:
         parser.error("no Odoo configuration: pass -c or set ODOO_CONF (bench/run.sh does)")
-    if not 0 <= args.scale_hours <= 23:
-        parser.error("--scale-hours must be between 0 and 23 (one day partition)")
-    if not 1 <= args.hours <= 168:
-        parser.error("--hours must be between 1 and 168 (the raw retention is 8 days)")
+    if not 1 <= args.hours <= 8:
+        parser.error("--hours must be between 1 and 8 (hours the stream keeps)")
+    if not 0 <= args.chart_hours <= 48:
+        parser.error("--chart-hours must be between 0 and 48")
     return args
 
 
@@ -205,21 +201,6 @@ def move_to_recent_hours(payloads, hours):
             row[position[row[0]]] += delta_ns
 
 
-def sample_rows(batches, mbps):
-    """Terminal samples as ``_ingest`` tuples, built exactly as ``_ingest_batch`` does."""
-    rows = []
-    for batch in batches:
-        for s in batch.terminals:
-            rows.append(
-                (
-                    s.device_id, "u", s.ts, mbps(s.downlink_bps), mbps(s.uplink_bps),
-                    s.ping_drop, s.latency_ms, s.obstruction, s.uptime, s.signal_quality,
-                    ",".join(s.alerts) or None,
-                )
-            )  # fmt: skip
-    return rows
-
-
 def chunks(rows, size):
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
@@ -238,41 +219,56 @@ def start_odoo(args):
 class Bench:
     """The phases, on one Odoo cursor (one PostgreSQL connection)."""
 
-    def __init__(self, env, module):
+    def __init__(self, env, legacy):
         self.env = env
         self.cr = env.cr
-        self.module = module  # models/starlink_telemetry_sample.py: copy_buffer, SAMPLE_COLUMNS
+        self.legacy = legacy  # bench/telemetry_legacy.py: today's shape
         self.Sample = env["starlink.telemetry.sample"]
         self.meter = Meter(self.cr)
 
     def sql(self, query, params=None):
         self.cr.execute(query, params)
 
+    def fetch(self, query, params=None):
+        self.cr.execute(query, params)
+        return self.cr.fetchall()
+
     # ------------------------------------------------------------------- set-up
     def rebuild_store(self):
-        """Raw table and view exactly as the current model code creates them.
-
-        Also removes what an interrupted run may have left behind.
-        """
-        self.sql(f"DROP TABLE IF EXISTS {BARE_TABLE}, {SCRATCH_TABLE} CASCADE")
-        self.sql("DROP TABLE IF EXISTS starlink_telemetry_raw CASCADE")
+        """The store exactly as the current model code creates it (and what an interrupted
+        run left behind removed)."""
+        self.sql(f"DROP TABLE IF EXISTS {BARE_TABLE} CASCADE")
+        for table in (*STORE_TABLES, "starlink_telemetry_compacted_hour"):
+            self.sql(f"DROP TABLE IF EXISTS {table} CASCADE")
+        self.sql("DELETE FROM starlink_telemetry_device")
         self.Sample.init()
         self.cr.commit()
 
-    def partitions(self):
-        self.sql(
-            """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-               WHERE i.inhparent = 'starlink_telemetry_raw'::regclass"""
-        )
-        return [name for (name,) in self.cr.fetchall()]
+    def partitions(self, table="starlink_telemetry_raw"):
+        return [
+            name
+            for (name,) in self.fetch(
+                """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                   WHERE i.inhparent = %s::regclass""",
+                [table],
+            )
+        ]
 
     def reset_store(self):
         """Empty store and baseline table, then a checkpoint: every phase starts alike."""
-        for name in self.partitions():
-            self.sql(f"DROP TABLE {name}")
+        for table in STORE_TABLES:
+            for name in self.partitions(table):
+                self.sql(f"DROP TABLE {name}")
+        self.sql("DELETE FROM starlink_telemetry_compacted_hour")
         self.sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
         self.cr.commit()
         self.sql("CHECKPOINT")
+
+    def store_bytes(self, table):
+        return sum(
+            self.fetch("SELECT pg_total_relation_size(%s)", [name])[0][0]
+            for name in self.partitions(table)
+        )
 
     def ensure_terminals(self, pairs):
         """Throwaway terminals ``{user terminal id: router id}``; returns their ids."""
@@ -296,33 +292,34 @@ class Bench:
     def cleanup(self, terminal_ids):
         """Drop what the run stored."""
         self.cr.rollback()
-        self.sql(f"DROP TABLE IF EXISTS {SCRATCH_TABLE} CASCADE")
-        for name in self.partitions():
-            self.sql(f"DROP TABLE {name}")
+        for table in STORE_TABLES:
+            for name in self.partitions(table):
+                self.sql(f"DROP TABLE {name}")
+        self.sql("DELETE FROM starlink_telemetry_compacted_hour")
         self.sql(f"DROP TABLE IF EXISTS {BARE_TABLE}")
         ids = [terminal_ids]
+        self.sql("DELETE FROM starlink_telemetry_device")
         self.sql("DELETE FROM starlink_telemetry_hourly WHERE terminal_id = ANY(%s)", ids)
         self.sql("DELETE FROM starlink_terminal WHERE id = ANY(%s)", ids)
         self.cr.commit()
 
     # ------------------------------------------------------------------- phases
-    def run_copy(self, batches):
-        """Baseline 1: same formatting, COPY into a bare table of the same columns."""
+    def run_copy(self, batches, indexes=False):
+        """Baseline: today's shape and formatting, COPY into a bare table."""
         self.reset_store()
-        self.sql(
-            f"""CREATE TABLE {BARE_TABLE} (LIKE starlink_telemetry_raw
-                INCLUDING DEFAULTS INCLUDING IDENTITY)"""
-        )
+        self.sql(self.legacy.TABLE.format(name=BARE_TABLE))
+        if indexes:
+            self.sql(self.legacy.INDEXES.format(name=BARE_TABLE))
         self.cr.commit()
-        copy = f"COPY {BARE_TABLE} ({', '.join(self.module.SAMPLE_COLUMNS)}) FROM STDIN"
+        copy = f"COPY {BARE_TABLE} ({', '.join(self.legacy.SAMPLE_COLUMNS)}) FROM STDIN"
         with self.meter.measure(sum(map(len, batches))) as result:
             for batch in batches:
-                self.cr._obj.copy_expert(copy, self.module.copy_buffer(batch))
+                self.cr._obj.copy_expert(copy, self.legacy.copy_buffer(batch))
                 self.cr.commit()
         return result
 
     def run_ours(self, batches, fresh=True):
-        """Our path: ``_ingest`` per batch, one commit per batch."""
+        """``_ingest`` of tuples per batch, one commit per batch."""
         if fresh:
             self.reset_store()
         with self.meter.measure(sum(map(len, batches))) as result:
@@ -333,39 +330,24 @@ class Bench:
         result["new"] = new
         return result
 
-    def run_stream(self, payloads, decode_stream):
+    def run_stream(self, payloads, decode):
         """Full path of a poll: decode an answer, store it, commit (decode timed apart)."""
         self.reset_store()
-        decode = {"rows": 0, "wall": 0.0, "cpu": 0.0}
+        decoded = {"rows": 0, "wall": 0.0, "cpu": 0.0}
         with self.meter.measure() as result:
             for payload in payloads:
                 wall, cpu = time.perf_counter(), time.process_time()
-                batch = decode_stream(payload)
-                decode["wall"] += time.perf_counter() - wall
-                decode["cpu"] += time.process_time() - cpu
-                decode["rows"] += batch.row_count
+                batch = decode(payload)
+                decoded["wall"] += time.perf_counter() - wall
+                decoded["cpu"] += time.process_time() - cpu
+                decoded["rows"] += batch.row_count
                 self.Sample._ingest_batch(batch)
                 self.cr.commit()
-                result["rows"] += len(batch.terminals) + len(batch.routers)
-        return result, decode
-
-    def run_scale(self, rows, hours, batch_size):
-        """``_ingest`` of ``rows`` moved to hour 0, 1, ... of one day (two days ago): one
-        measure per hour, the day partition growing as a real day's would."""
-        self.reset_store()
-        first = min(row[2] for row in rows).replace(minute=0, second=0, microsecond=0)
-        day = datetime.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-        day -= timedelta(days=2)
-        measures = []
-        for hour in range(hours):
-            delta = day + timedelta(hours=hour, minutes=1) - first
-            batches = chunks([(r[0], r[1], r[2] + delta, *r[3:]) for r in rows], batch_size)
-            measures.append(self.run_ours(batches, fresh=False))
-        self.sql("SELECT pg_total_relation_size(%s)", [self.Sample._partition_name(day.date())])
-        return measures, self.cr.fetchone()[0]
+                result["rows"] += batch.sample_count
+        return result, decoded
 
     def run_orm(self, terminal_ids, count):
-        """Baseline 2: ``create`` one record at a time, one commit at the end."""
+        """A per-record ``create`` loop, one commit at the end."""
         Hourly = self.env["starlink.telemetry.hourly"]
         hour0 = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
         vals = []
@@ -401,11 +383,82 @@ class Bench:
         self.cr.commit()
         return result
 
+    # ------------------------------------------------------------------- sizes, charts
+    def sizes(self, payloads, decode, legacy_batches):
+        """Bytes per sample: today's shape with its indexes, raw, compacted (all hours)."""
+        facts = {}
+        self.run_copy(legacy_batches, indexes=True)
+        rows = sum(map(len, legacy_batches))
+        self.sql(f"ANALYZE {BARE_TABLE}")
+        facts["legacy_bytes"] = (
+            self.fetch("SELECT pg_total_relation_size(%s)", [BARE_TABLE])[0][0] / rows
+        )
+        self.run_stream(payloads, decode)
+        self.sql("ANALYZE starlink_telemetry_raw")
+        samples = self.fetch("SELECT count(*) FROM starlink_telemetry_raw")[0][0]
+        facts["samples"] = samples
+        facts["raw_bytes"] = self.store_bytes("starlink_telemetry_raw") / samples
+        end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+        with self.meter.measure(samples) as compaction:
+            hours = self.Sample._compact(before=end, commit=True)
+        facts["compaction"] = compaction
+        facts["compacted_hours"] = len(hours)
+        compacted = self.fetch(
+            f"""SELECT count(*) FROM starlink_telemetry_compact c
+                {self.module.COMPACT_UNNEST}"""
+        )[0][0]
+        facts["compacted_samples"] = compacted
+        facts["compact_bytes"] = self.store_bytes("starlink_telemetry_compact") / compacted
+        columns = ("offsets_ms", "downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality",
+                   "uptime_s", "alerts", "ping_drop", "obstruction")  # fmt: skip
+        sums = self.fetch(
+            "SELECT "
+            + ", ".join(f"coalesce(sum(pg_column_size({c})), 0)" for c in columns)
+            + " FROM starlink_telemetry_compact"
+        )[0]
+        facts["compact_columns"] = {c: size / compacted for c, size in zip(columns, sums)}
+        return facts
+
+    def spread_hours(self, hours, chart_hours):
+        """Copy the stored hours over the last ``chart_hours`` hours (raw rows, in SQL)."""
+        end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+        days = {(end - timedelta(hours=h + 1)).date() for h in range(chart_hours)}
+        self.Sample._ensure_partitions(days)
+        self.cr.commit()
+        for shift in range(hours, chart_hours, hours):
+            self.sql(
+                """INSERT INTO starlink_telemetry_raw
+                   SELECT ts - %s * interval '1 hour', device, downlink_mbps, uplink_mbps,
+                          latency_ms, signal_quality, uptime_s, alerts, ping_drop, obstruction
+                     FROM starlink_telemetry_raw WHERE ts >= %s
+                   ON CONFLICT DO NOTHING""",
+                [shift, end - timedelta(hours=hours)],
+            )
+            self.cr.commit()
+        self.sql("ANALYZE starlink_telemetry_raw")
+        self.cr.commit()
+
+    def chart_reads(self, terminal_ids, reads):
+        """Median wall ms of a terminal's 24-hour chart, a different terminal each read."""
+        Terminal = self.env["starlink.terminal"]
+        end = datetime.utcnow().replace(second=0, microsecond=0)
+        times, points = [], 0
+        for terminal_id in terminal_ids[:reads]:
+            self.env.invalidate_all()
+            start = time.perf_counter()
+            buckets = Terminal.browse(terminal_id)._telemetry_buckets(
+                end - timedelta(hours=24), end, minutes=10
+            )
+            times.append((time.perf_counter() - start) * 1000)
+            points += sum(1 for value in buckets.values() if value)
+        return statistics.median(times), points / len(times)
+
 
 def pg_settings(cr):
     cr.execute(
         """SELECT name, setting FROM pg_settings WHERE name IN
-           ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'wal_level')"""
+           ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'wal_level',
+            'default_toast_compression')"""
     )
     return dict(cr.fetchall())
 
@@ -415,92 +468,94 @@ def verdict(ok):
     return "ok" if ok else "MISSED"
 
 
-def report(args, runs, facts, variants):
+def report(args, runs, facts):
     wall = {name: rate(measures, "wall") for name, measures in runs.items()}
     cpu = {name: rate(measures, "cpu") for name, measures in runs.items()}
-    has_cpu = cpu["ours"] == cpu["ours"]  # not NaN
+    has_cpu = cpu["stream"] == cpu["stream"]  # not NaN
     labels = {
-        "copy": "COPY into a bare table (baseline 1)",
-        "orm": "ORM create loop, hourly (baseline 2)",
-        "ours": "_ingest (ours)",
+        "copy": "COPY, today's row shape (baseline)",
+        "stream": "decode_columns + _ingest_batch (full)",
+        "decode": "  of which decode_columns (Python)",
+        "ours": "_ingest of tuples",
         "reingest": "_ingest again, same rows (0 new)",
-        "decode": "decode_stream (Python)",
-        "stream": "decode + _ingest_batch + commit",
+        "orm": "ORM create loop, hourly",
     }
     log()
     log(f"results, median of {args.repeat} runs (rows/s; higher is better)")
-    log(f"  {'':<40}{'wall clock':>14}{'CPU clock' if has_cpu else '':>14}")
+    log(f"  {'':<42}{'wall clock':>14}{'CPU clock' if has_cpu else '':>14}")
     for name, label in labels.items():
         if runs.get(name):
             cpu_text = f"{cpu[name]:>14,.0f}" if has_cpu else ""
-            log(f"  {label:<40}{wall[name]:>14,.0f}{cpu_text}")
+            log(f"  {label:<42}{wall[name]:>14,.0f}{cpu_text}")
     log(
         f"  new rows: first pass {facts['new'][-1]:,} of {facts['rows']:,}; "
         f"second pass {facts['renew'][-1]:,} (idempotent: "
-        f"{'yes' if not any(facts['renew']) else 'NO'})"
+        f"{'yes' if not any(facts['renew']) else 'NO'}); JSON parse "
+        f"{facts['stream_rows'] / facts['parse_s']:,.0f} rows/s ({facts['payload_mb']:,.0f} MB,"
+        " not counted)"
     )
-    if runs.get("stream"):
-        log(
-            f"  stream answers: JSON parse {facts['stream_rows'] / facts['parse_s']:,.0f} "
-            f"rows/s (CPU, {facts['payload_mb']:,.0f} MB); decode + store counts terminal and "
-            "router rows stored"
-        )
     log()
 
-    def ratio_line(label, key, target, unit=""):
+    def ratio_line(label, key, base, target, unit=""):
         per_run = [
             o["rows"] / o["wall"] / (b["rows"] / b["wall"])
-            for o, b in zip(runs["ours"], runs[key], strict=False)
+            for o, b in zip(runs[key], runs[base], strict=False)
         ]
-        value = wall["ours"] / wall[key]
+        value = wall[key] / wall[base]
         text = f"  {label} {value:7.2f}{unit}  (target >= {target:g}{unit}; runs "
         text += f"{min(per_run):.2f}-{max(per_run):.2f}"
         if has_cpu:
-            text += f"; CPU clock {cpu['ours'] / cpu[key]:.2f}{unit}"
+            text += f"; CPU clock {cpu[key] / cpu[base]:.2f}{unit}"
         log(f"{text})  {verdict(value >= target)}")
         return value
 
-    facts["ours_over_copy"] = ratio_line("ours / COPY", "copy", TARGET_COPY)
-    facts["ours_over_orm"] = ratio_line("ours / ORM ", "orm", TARGET_ORM, "x")
-    day_rows = DAY_TERMINALS * SAMPLES_PER_TERMINAL_DAY
-    minutes = day_rows / wall["ours"] / 60
+    facts["full_over_copy"] = ratio_line("full path / COPY today's shape", "stream", "copy",
+                                         TARGET_FULL_OVER_COPY, "x")  # fmt: skip
+    facts["ours_over_orm"] = ratio_line("_ingest / ORM                ", "ours", "orm",
+                                        TARGET_ORM, "x")  # fmt: skip
+    day_rows = 2 * DAY_TERMINALS * SAMPLES_PER_TERMINAL_DAY
+    minutes = day_rows / wall["stream"] / 60
     facts["day_minutes"] = minutes
     text = (
-        f"  a day of {DAY_TERMINALS:,} terminals ({day_rows / 1e6:.1f} M samples) through "
-        f"_ingest: {minutes:.1f} min (target < {TARGET_DAY_MIN:g} min"
+        f"  a day of {DAY_TERMINALS:,} terminals and their routers ({day_rows / 1e6:.1f} M "
+        f"samples) through the full path: {minutes:.1f} min (target <= {TARGET_DAY_MIN:g} min"
     )
     if has_cpu:
-        text += f"; CPU clock {day_rows / cpu['ours'] / 60:.1f} min"
-    log(f"{text})  {verdict(minutes < TARGET_DAY_MIN)}")
-    if runs.get("stream"):
-        stream_minutes = 2 * day_rows / wall["stream"] / 60
-        facts["day_minutes_stream"] = stream_minutes
-        log(
-            f"  the same day through decode + _ingest_batch (terminal and router rows, "
-            f"{2 * day_rows / 1e6:.1f} M): {stream_minutes:.1f} min"
-        )
-    if facts.get("scale"):
-        rates = facts["scale"]
-        log(
-            f"  growing day partition ({len(rates)} hours of {facts['rows']:,} rows, "
-            f"{facts['scale_size_mb']:,.0f} MB with indexes): _ingest "
-            + ", ".join(f"{r:,.0f}" for r in rates)
-            + " rows/s, hour by hour"
-        )
-    if variants:
-        base = variants["baseline: COPY into a bare table"][0]
-        fast = variants["baseline: COPY into a bare table, fast_copy_buffer"][0]
+        text += f"; CPU clock {day_rows / cpu['stream'] / 60:.1f} min"
+    log(f"{text})  {verdict(minutes <= TARGET_DAY_MIN)}")
+    log()
+    log(f"bytes per sample on disk (heap + indexes + TOAST), {facts['samples']:,} samples")
+    log(f"  today's row shape, with its two indexes  {facts['legacy_bytes']:8.1f}")
+    log(
+        f"  raw (hot) store                          {facts['raw_bytes']:8.1f}  (target <= "
+        f"{TARGET_HOT_BYTES:g})  {verdict(facts['raw_bytes'] <= TARGET_HOT_BYTES)}"
+    )
+    log(
+        f"  compacted hours                          {facts['compact_bytes']:8.1f}  (target <= "
+        f"{TARGET_COMPACT_BYTES:g})  {verdict(facts['compact_bytes'] <= TARGET_COMPACT_BYTES)}"
+    )
+    log(
+        "    of which arrays (compressed): "
+        + ", ".join(f"{c} {v:.1f}" for c, v in facts["compact_columns"].items())
+    )
+    compaction = facts["compaction"]
+    log(
+        f"  compaction: {facts['compacted_hours']} hours, {compaction['rows']:,} samples in "
+        f"{compaction['wall']:.1f} s ({compaction['rows'] / compaction['wall']:,.0f} samples/s; "
+        f"read back {facts['compacted_samples']:,})"
+    )
+    if facts.get("chart_raw_ms") is not None:
         log()
         log(
-            "prototype variants (bench/variants.py), median of "
-            f"{args.variants_repeat or args.repeat} round-robin runs"
+            f"a terminal's 24-hour chart (10-minute buckets, {facts['chart_points']:.0f} "
+            f"points, the measured hours copied over {args.chart_hours} h: "
+            f"{facts['chart_samples']:,} samples in the store), median of {args.chart_reads}"
         )
-        log(f"  {'':<64}{'wall rows/s':>12}{'/ COPY':>8}{'/ fast COPY':>12}{'CPU rows/s':>12}")
-        log("  (fast COPY: the same bare-table COPY with fast_copy_buffer)")
-        for name, (v_wall, v_cpu) in variants.items():
+        for shape in ("raw", "compacted"):
+            value = facts[f"chart_{shape}_ms"]
             log(
-                f"  {name:<64}{v_wall:>12,.0f}{v_wall / base:>8.2f}{v_wall / fast:>12.2f}"
-                + (f"{v_cpu:>12,.0f}" if has_cpu else "")
+                f"  from {shape + ' rows':<15}{value:8.1f} ms  (target <= {TARGET_CHART_MS:g} ms)"
+                f"  {verdict(value <= TARGET_CHART_MS)}"
             )
     return wall, cpu
 
@@ -519,22 +574,24 @@ def wait_for_server(odoo, database, timeout=120):
             time.sleep(2)
 
 
-def measure(args, odoo, registry, module, decode_stream, facts, payloads, pairs, rows):
-    """Warm-up, then ``args.repeat`` runs of every phase; returns the measures."""
+def measure(args, odoo, registry, ctx, facts):
+    """Warm-up, then ``args.repeat`` runs of every phase; sizes and charts; the measures."""
+    payloads, pairs, rows, legacy = ctx["payloads"], ctx["pairs"], ctx["rows"], ctx["legacy"]
+    decode = ctx["decode"]
     batches = chunks(rows, args.batch_size)
     stream_payloads = payloads[: args.stream_answers] if args.stream_answers else payloads
     facts["new"], facts["renew"] = [], []
-    runs = {name: [] for name in ("copy", "ours", "reingest", "stream", "decode", "orm")}
-    variants = {}
+    runs = {name: [] for name in ("copy", "stream", "decode", "ours", "reingest", "orm")}
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        bench = Bench(env, module)
+        bench = Bench(env, ctx["legacy_module"])
+        bench.module = ctx["module"]
         settings = pg_settings(cr)
         log(
-            f"telemetry ingestion: {args.terminals:,} terminals x {args.hours} h = "
-            f"{len(rows):,} terminal samples, {len(batches)} batches of <= {args.batch_size:,};"
-            f" stream path: {len(stream_payloads)} of {len(payloads)} answers "
-            f"({sum(len(p['data']['values']) for p in stream_payloads):,} rows)"
+            f"telemetry ingestion: {args.terminals:,} terminals and their routers x "
+            f"{args.hours} h = {len(rows):,} samples, {len(batches)} batches of <= "
+            f"{args.batch_size:,}; full path: {len(stream_payloads)} of {len(payloads)} answers"
+            f" ({sum(len(p['data']['values']) for p in stream_payloads):,} rows)"
         )
         log(
             f"PostgreSQL {settings['server_version'].split()[0]} (fsync={settings['fsync']}, "
@@ -546,24 +603,23 @@ def measure(args, odoo, registry, module, decode_stream, facts, payloads, pairs,
         )
         bench.rebuild_store()
         terminal_ids = bench.ensure_terminals(pairs)
-        # the baseline COPY gets the rows as _ingest completes them (terminal id resolved)
-        by_device = bench.Sample._terminal_ids_by_device(set(pairs))
-        copy_batches = chunks([(*row, by_device.get(row[0])) for row in rows], args.batch_size)
+        # the baseline COPY gets today's rows as today's _ingest completed them
+        by_device = bench.Sample._terminal_ids_by_device(set(pairs) | set(pairs.values()))
+        copy_batches = chunks([(*row, by_device.get(row[0])) for row in legacy], args.batch_size)
         try:
             bench.run_copy(copy_batches[:1])  # warm-up: caches, temporary table, code paths
             bench.run_ours([batches[0][:10000]])
-            bench.run_stream(payloads[:1], decode_stream)
+            bench.run_stream(payloads[:1], decode)
             bench.run_orm(terminal_ids, min(200, args.orm_rows))
             for run in range(1, args.repeat + 1):
                 runs["copy"].append(bench.run_copy(copy_batches))
+                stored, decoded = bench.run_stream(stream_payloads, decode)
+                runs["stream"].append(stored)
+                runs["decode"].append(decoded)
                 runs["ours"].append(bench.run_ours(batches))
                 facts["new"].append(runs["ours"][-1]["new"])
                 runs["reingest"].append(bench.run_ours(batches, fresh=False))
                 facts["renew"].append(runs["reingest"][-1]["new"])
-                if stream_payloads:
-                    stored, decode = bench.run_stream(stream_payloads, decode_stream)
-                    runs["stream"].append(stored)
-                    runs["decode"].append(decode)
                 runs["orm"].append(bench.run_orm(terminal_ids, args.orm_rows))
                 log(
                     f"  run {run}: "
@@ -574,27 +630,33 @@ def measure(args, odoo, registry, module, decode_stream, facts, payloads, pairs,
                     )
                     + " rows/s (wall)"
                 )
-            if args.scale_hours:
-                scale = bench.run_scale(rows, args.scale_hours, args.batch_size)
-                facts["scale"] = [m["rows"] / m["wall"] for m in scale[0]]
-                facts["scale_size_mb"] = scale[1] / 1e6
-            if args.variants:
-                sys.path.insert(0, str(BENCH_DIR))
-                from variants import run_variants  # noqa: PLC0415
-
-                variants = run_variants(
-                    bench,
-                    batches,
-                    copy_batches,
-                    args.variants_repeat or args.repeat,
-                    args.variants == "all",
+            facts.update(bench.sizes(payloads, decode, copy_batches))
+            if args.chart_hours:
+                bench.reset_store()
+                for payload in payloads:
+                    bench.Sample._ingest_batch(decode(payload))
+                    bench.cr.commit()
+                bench.spread_hours(args.hours, args.chart_hours)
+                facts["chart_samples"] = bench.fetch("SELECT count(*) FROM starlink_telemetry_raw")[
+                    0
+                ][0]
+                facts["chart_raw_ms"], facts["chart_points"] = bench.chart_reads(
+                    terminal_ids, args.chart_reads
                 )
+                end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+                bench.Sample._compact(before=end, commit=True)
+                bench.sql("ANALYZE starlink_telemetry_compact")
+                bench.cr.commit()
+                facts["chart_compacted_ms"], points = bench.chart_reads(
+                    terminal_ids, args.chart_reads
+                )
+                facts["chart_points_compacted"] = points
         finally:
             try:
                 bench.cleanup(terminal_ids)
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
                 log(f"clean-up failed ({str(exc).strip()}); the next run removes the leftovers")
-    return runs, variants, settings
+    return runs, settings
 
 
 # ------------------------------------------------------------------------- main
@@ -604,9 +666,15 @@ def main(argv=None):
     move_to_recent_hours(payloads, args.hours)
     odoo, registry = start_odoo(args)
     from odoo.addons.starlink_telemetry.lib.telemetry import decode_stream  # noqa: PLC0415
+    from odoo.addons.starlink_telemetry.lib.telemetry_columns import (  # noqa: PLC0415
+        decode_columns,
+    )
     from odoo.addons.starlink_telemetry.models import (  # noqa: PLC0415
         starlink_telemetry_sample as module,
     )
+
+    sys.path.insert(0, str(BENCH_DIR))
+    import telemetry_legacy  # noqa: PLC0415
 
     decoded = [decode_stream(payload) for payload in payloads]
     pairs = {}  # user terminal id -> router id
@@ -615,20 +683,27 @@ def main(argv=None):
             pairs.setdefault(sample.device_id, None)
         for router in batch.routers:
             pairs[router.dish_id] = router.device_id
-    rows = sample_rows(decoded, module._mbps)
+    legacy = telemetry_legacy.legacy_rows(decoded)
     del decoded
+    ctx = {
+        "payloads": payloads,
+        "pairs": pairs,
+        "rows": legacy,  # the same tuples go to _ingest
+        "legacy": legacy,
+        "legacy_module": telemetry_legacy,
+        "decode": decode_columns,
+        "module": module,
+    }
     stream_rows = sum(len(p["data"]["values"]) for p in payloads)
     facts = {
-        "rows": len(rows),
+        "rows": len(legacy),
         "stream_rows": stream_rows,
         "parse_s": parse_s,
         "payload_mb": payload_bytes / 1e6,
     }
     for attempt in range(1, SERVER_RETRIES + 2):
         try:
-            runs, variants, settings = measure(
-                args, odoo, registry, module, decode_stream, facts, payloads, pairs, rows
-            )
+            runs, settings = measure(args, odoo, registry, ctx, facts)
             break
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
             # the PostgreSQL server is shared: another process may restart it mid-run
@@ -637,7 +712,7 @@ def main(argv=None):
             log(f"lost the database server ({str(exc).strip()}); starting the runs again")
             wait_for_server(odoo, args.database)
 
-    wall, cpu = report(args, runs, facts, variants)
+    wall, cpu = report(args, runs, facts)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -646,7 +721,6 @@ def main(argv=None):
                     "facts": facts,
                     "median_rows_per_s": {"wall": wall, "cpu": cpu},
                     "runs": runs,
-                    "variants": variants,
                     "postgresql": settings,
                 },
                 indent=2,

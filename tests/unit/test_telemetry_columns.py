@@ -146,10 +146,10 @@ def test_copy_text_in_store_units():
     text = copy_text(columns, {"a": 7, "b": 8}, {"x": 1, "y": 4})
     lines = [line.split("\t") for line in text.splitlines()]
     assert len(lines[0]) == len(STORE_COLUMNS)
-    assert lines[0] == ["7", "2026-07-20 12:00:01.250", "12.5", "0.05", "31.25", "0.9", "3600",
+    assert lines[0] == ["7", "2026-07-20T12:00:01.250", "12.5", "0.05", "31.25", "0.9", "3600",
                         "5", str(round(0.0123 * PING_DROP_SCALE)),
                         str(round(0.127 * OBSTRUCTION_SCALE))]  # fmt: skip
-    assert lines[1] == ["8", "2026-07-20 00:00:00.000", r"\N", r"\N", "40.0", r"\N", r"\N", "0",
+    assert lines[1] == ["8", "2026-07-20T00:00:00.000", r"\N", r"\N", "40.0", r"\N", r"\N", "0",
                         "10000", r"\N"]  # fmt: skip
     assert copy_text({"device": []}, {}, {}) == ""
 

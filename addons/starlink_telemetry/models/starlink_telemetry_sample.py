@@ -210,16 +210,14 @@ class StarlinkTelemetrySample(models.Model):
     def _ensure_partitions(self, days, table="starlink_telemetry_raw"):
         """Create the daily partitions of ``table`` for ``days`` (dates) that do not exist."""
         existing = set(self._partition_days(table))
-        options = SQL(" WITH (toast_tuple_target = 128)") if table.endswith("compact") else SQL()
         for day in sorted(set(days) - existing):
             self.env.cr.execute(
                 SQL(
-                    "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s)%s",
+                    "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s)",
                     SQL.identifier(self._partition_name(day, table)),
                     SQL.identifier(table),
                     day,
                     day + timedelta(days=1),
-                    options,
                 )
             )
 
