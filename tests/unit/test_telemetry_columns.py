@@ -1,14 +1,17 @@
 """Column-wise decoding into the COPY buffer: same rows, values and bad rows as the row decoder."""
 
 import math
+import struct
 from datetime import datetime, timedelta
 
+import pytest
 import requests
 from starlink_telemetry_lib.telemetry import decode_stream
 from starlink_telemetry_lib.telemetry_columns import (
     OBSTRUCTION_SCALE,
     PING_DROP_SCALE,
     STORE_COLUMNS,
+    copy_binary,
     copy_text,
     decode_columns,
 )
@@ -168,3 +171,55 @@ def test_drop_older_than():
     )
     assert cols.drop_older_than(1_784_548_850 * 1000) == 1
     assert cols.columns["u"]["device"] == ["2"]
+
+
+def _parse_binary(data):
+    """Tuples of a binary COPY stream body (no header): lists of raw field bytes or None."""
+    rows, offset = [], 0
+    while offset < len(data):
+        (count,) = struct.unpack_from(">h", data, offset)
+        offset += 2
+        fields = []
+        for _ in range(count):
+            (length,) = struct.unpack_from(">i", data, offset)
+            offset += 4
+            if length < 0:
+                fields.append(None)
+            else:
+                fields.append(data[offset : offset + length])
+                offset += length
+        rows.append(fields)
+    return rows
+
+
+def test_copy_binary_in_store_types():
+    ts = datetime(2026, 7, 20, 12, 0, 1, 250000)
+    columns = {
+        "device": ["a", "b"],
+        "ts_ms": [_ms(ts), _ms(datetime(2000, 1, 1))],
+        "downlink": [12.5, 0.0],
+        "uplink": [0.05, 3.0],
+        "latency": [31.25, 40.0],
+        "signal": [None, None],
+        "uptime": [3600, 0],
+        "alerts": [("x", "y"), ()],
+        "ping_drop": [0.0123, 1.0],
+        "obstruction": [0.127, 100.0],
+    }
+    first, second = _parse_binary(copy_binary(columns, {"a": 7, "b": 8}, {"x": 1, "y": 4}))
+    assert len(first) == len(STORE_COLUMNS)
+    device, stamp, down, up, latency, signal, uptime, alerts, drop, obstruction = first
+    assert struct.unpack(">i", device) == (7,)
+    micros = struct.unpack(">q", stamp)[0]
+    assert datetime(2000, 1, 1) + timedelta(microseconds=micros) == ts
+    assert struct.unpack(">f", down)[0] == 12.5
+    assert struct.unpack(">f", up)[0] == pytest.approx(0.05)
+    assert struct.unpack(">f", latency)[0] == 31.25
+    assert signal is None
+    assert struct.unpack(">i", uptime) == (3600,) and struct.unpack(">i", alerts) == (5,)
+    assert struct.unpack(">h", drop) == (123,) and struct.unpack(">h", obstruction) == (13,)
+    assert struct.unpack(">q", second[1]) == (0,) and struct.unpack(">h", second[8]) == (10000,)
+    # a column mixing values and NULLs, or an uptime past the integer range: text instead
+    assert copy_binary({**columns, "latency": [1.0, None]}, {"a": 7, "b": 8}, {}) is None
+    assert copy_binary({**columns, "uptime": [2**31, 1]}, {"a": 7, "b": 8}, {}) is None
+    assert copy_binary({"device": []}, {}, {}) == b""

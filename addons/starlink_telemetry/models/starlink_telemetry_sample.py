@@ -7,7 +7,13 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..lib.telemetry_columns import STORE_COLUMNS, copy_text
+from ..lib.telemetry_columns import (
+    BINARY_HEADER,
+    BINARY_TRAILER,
+    STORE_COLUMNS,
+    copy_binary,
+    copy_text,
+)
 from .cron_utils import run_in_batches
 
 _logger = logging.getLogger(__name__)
@@ -306,18 +312,19 @@ class StarlinkTelemetrySample(models.Model):
         keys = self._device_keys(
             {device: kind for kind, columns in by_kind.items() for device in columns["device"]}
         )
-        parts, days, oldest = [], set(), None
+        bits, days, oldest = {}, set(), None
         for kind, columns in by_kind.items():
-            names = {name for alerts in columns["alerts"] for name in alerts}
-            parts.append(copy_text(columns, keys, self._alert_bits(kind, names)))
+            names = {name for alerts in columns["alerts"] if alerts for name in alerts}
+            bits[kind] = self._alert_bits(kind, names)
             first, last = min(columns["ts_ms"]), max(columns["ts_ms"])
             oldest = first if oldest is None else min(oldest, first)
             for ms in range(first - first % 86_400_000, last + 1, 86_400_000):
                 days.add((EPOCH + timedelta(milliseconds=ms)).date())
         self._ensure_partitions(days)
-        buffer = io.StringIO("".join(parts))
+        buffer, binary = self._copy_buffer(by_kind, keys, bits)
         count = sum(len(columns["device"]) for columns in by_kind.values())
         columns = SQL(", ").join(SQL.identifier(column) for column in STORE_COLUMNS)
+        options = SQL(" WITH (FORMAT binary)") if binary else SQL()
         late = oldest < _ms(self._compacted_until())
         if not late:
             # Fast path: COPY straight into the store. A row already there (a re-delivered
@@ -325,15 +332,25 @@ class StarlinkTelemetrySample(models.Model):
             # savepoint undoes it and the staging path below skips the known rows.
             try:
                 with cr.savepoint(flush=False):
-                    copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN", columns)
+                    copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN%s", columns, options)
                     cr.copy_expert(copy.code, buffer)
                 return count
             except psycopg2.errors.UniqueViolation:
                 buffer.seek(0)
-        return self._store_staged(buffer, columns, late)
+        return self._store_staged(buffer, SQL("(%s) FROM STDIN%s", columns, options), late)
 
     @api.model
-    def _store_staged(self, buffer, columns, late):
+    def _copy_buffer(self, by_kind, keys, bits):
+        """``(file, binary)``: the samples in PostgreSQL's binary COPY format, or in its text
+        format when a column mixes values and NULLs (a batch of hand-made rows)."""
+        parts = [copy_binary(columns, keys, bits[kind]) for kind, columns in by_kind.items()]
+        if all(part is not None for part in parts):
+            return io.BytesIO(b"".join([BINARY_HEADER, *parts, BINARY_TRAILER])), True
+        text = "".join(copy_text(columns, keys, bits[kind]) for kind, columns in by_kind.items())
+        return io.StringIO(text), False
+
+    @api.model
+    def _store_staged(self, buffer, copy_from, late):
         """COPY into a staging table, then insert the rows not stored yet (raw or compacted)."""
         cr = self.env.cr
         cr.execute(
@@ -341,7 +358,7 @@ class StarlinkTelemetrySample(models.Model):
                    (LIKE starlink_telemetry_raw) ON COMMIT DELETE ROWS"""
         )
         cr.execute("TRUNCATE starlink_telemetry_staging")
-        cr.copy_expert(SQL("COPY starlink_telemetry_staging (%s) FROM STDIN", columns).code, buffer)
+        cr.copy_expert(SQL("COPY starlink_telemetry_staging %s", copy_from).code, buffer)
         not_compacted = SQL(
             f"""WHERE NOT EXISTS (
                    SELECT 1 FROM starlink_telemetry_compact c {COMPACT_UNNEST}
