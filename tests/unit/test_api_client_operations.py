@@ -67,6 +67,10 @@ def test_activation_through_the_client(simulator, make_client):
         assert [x["serviceLineNumber"] for x in found] == [number]
     terminals = list(client.iter_user_terminals(service_line_numbers=[number]))
     assert [t["kitSerialNumber"] for t in terminals] == ["KIT600000001"]
+    # The same terminal found by its id or its kit serial; an unknown device is None.
+    for device in (terminals[0]["userTerminalId"], "KIT600000001"):
+        assert client.find_user_terminal(device)["kitSerialNumber"] == "KIT600000001"
+    assert client.find_user_terminal("KIT699999999") is None
 
 
 def test_activation_errors_are_typed(simulator, make_client):

@@ -198,7 +198,7 @@ class StarlinkTerminalSwapWizard(models.TransientModel):
             note = self.env._("Terminal %(old)s taken off %(line)s at Starlink.",
                               old=old_id, line=number)  # fmt: skip
             self._save(request, progress, note)
-        found = self._find_terminal(client, new_device)
+        found = client.find_user_terminal(new_device)
         if found and found.get("serviceLineNumber") not in (None, number):
             raise UserError(
                 self.env._("Kit %(kit)s is on service line %(line)s at Starlink.",
@@ -207,7 +207,7 @@ class StarlinkTerminalSwapWizard(models.TransientModel):
         if not found:
             self._before_call(request, progress, "addSent")
             client.add_user_terminal(new_device)
-            found = self._find_terminal(client, new_device)
+            found = client.find_user_terminal(new_device)
             if not found:
                 raise UserError(
                     self.env._("Starlink does not list kit %s after adding it.", new_device)
@@ -215,21 +215,11 @@ class StarlinkTerminalSwapWizard(models.TransientModel):
         if found.get("serviceLineNumber") != number:
             self._before_call(request, progress, "attachSent")
             client.attach_user_terminal(number, found["userTerminalId"])
-            found = self._find_terminal(client, found["userTerminalId"]) or found
+            found = client.find_user_terminal(found["userTerminalId"]) or found
             note = self.env._("Terminal %(new)s put on %(line)s at Starlink.",
                               new=found["userTerminalId"], line=number)  # fmt: skip
             self._save(request, progress, note)
         return found
-
-    @staticmethod
-    def _find_terminal(client, device):
-        """The terminal of the account a device id (terminal id, kit or dish serial) names."""
-        for item in client.iter_user_terminals(search=device):
-            ids = (item.get("userTerminalId"), item.get("kitSerialNumber"),
-                   item.get("dishSerialNumber"))  # fmt: skip
-            if device in ids:
-                return item
-        return None
 
     # ------------------------------------------------------------------ Odoo
 

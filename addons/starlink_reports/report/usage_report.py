@@ -302,17 +302,8 @@ class StarlinkUsageReport(models.AbstractModel):
 
     @api.model
     def _report_csv_columns(self):
-        _ = self.env._
-        return [
-            ("service_line_number", _("Service Line"), "text"),
-            ("date", _("Date"), "date"),
-            ("priority_gb", _("Priority (GB)"), "gb"),
-            ("opt_in_priority_gb", _("Opt-in Priority (GB)"), "gb"),
-            ("standard_gb", _("Standard (GB)"), "gb"),
-            ("non_billable_gb", _("Non-billable (GB)"), "gb"),
-            ("counted_gb", _("Counted (GB)"), "gb"),
-            ("total_gb", _("Total (GB)"), "gb"),
-        ]
+        """The columns of the portal's usage export: one CSV shape for the client."""
+        return self.env["starlink.service.line"]._portal_export_columns()
 
     @api.model
     def _report_xlsx_labels(self):

@@ -94,6 +94,15 @@ class StarlinkClient(StarlinkTransport):
         }
         return self.iter_results(API_PREFIX + "/user-terminals", params)
 
+    def find_user_terminal(self, device):
+        """The account's terminal a device id names (terminal id, kit or dish serial), or None."""
+        for item in self.iter_user_terminals(search=device):
+            ids = (item.get("userTerminalId"), item.get("kitSerialNumber"),
+                   item.get("dishSerialNumber"))  # fmt: skip
+            if device in ids:
+                return item
+        return None
+
     def iter_products(self):
         """All subscription products (``GET /public/v2/products``)."""
         return self.iter_results(API_PREFIX + "/products")

@@ -304,7 +304,7 @@ class StarlinkActivationWizard(models.TransientModel):
         client = request._starlink_client()
         try:
             device = self._device_id()
-            found = self._find_terminal(client, device)
+            found = client.find_user_terminal(device)
             number = progress.get("serviceLineNumber")
             if found and found.get("serviceLineNumber") not in (None, number):
                 raise UserError(
@@ -320,7 +320,7 @@ class StarlinkActivationWizard(models.TransientModel):
             if found.get("serviceLineNumber") != number:
                 self._before_call(request, progress, "attachSent")
                 client.attach_user_terminal(number, found["userTerminalId"])
-                found = self._find_terminal(client, found["userTerminalId"]) or found
+                found = client.find_user_terminal(found["userTerminalId"]) or found
             payload = client.get_service_line(number)
         except (StarlinkError, UserError) as error:
             self._stop(request, error)
@@ -404,21 +404,11 @@ class StarlinkActivationWizard(models.TransientModel):
         terminal is read back)."""
         self._before_call(request, progress, "terminalSent")
         client.add_user_terminal(device)
-        found = self._find_terminal(client, device)
+        found = client.find_user_terminal(device)
         if not found:
             raise UserError(_("Starlink does not list terminal %s after adding it.", device))
         self._save(request, progress)
         return found
-
-    @staticmethod
-    def _find_terminal(client, device):
-        """The terminal of the account a device id (terminal id, kit or dish serial) names."""
-        for item in client.iter_user_terminals(search=device):
-            ids = (item.get("userTerminalId"), item.get("kitSerialNumber"),
-                   item.get("dishSerialNumber"))  # fmt: skip
-            if device in ids:
-                return item
-        return None
 
     def _address_metadata(self):
         """Our reference on the address, to find it again at Starlink."""
