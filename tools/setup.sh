@@ -40,6 +40,18 @@ if ((${#missing[@]})); then
         die "missing system packages; run:  sudo apt-get update && sudo $cmd"
     fi
 fi
+# nginx (the reverse proxy of `make prod`) and openssl (its self-signed certificate): installed
+# as root; elsewhere only `make prod` needs them, and its tests are skipped with the reason.
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]] || ! command -v openssl >/dev/null; then
+    if [[ $(id -u) == 0 ]]; then
+        log "Installing system packages: nginx openssl"
+        { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx openssl >/dev/null; } \
+            || warn "nginx could not be installed: make prod and its tests need it"
+    else
+        warn "nginx is missing (make prod and its tests need it): sudo apt-get install -y nginx openssl"
+    fi
+fi
 
 # --- 2. Odoo source ------------------------------------------------------------------------------
 if [[ -z ${ODOO_SRC:-} ]]; then
