@@ -1,5 +1,5 @@
 # Starlink Reseller Suite. `make run` serves the demo on :8069, `make test` runs every test.
-.PHONY: run test stop setup bench lint
+.PHONY: run test stop setup bench lint prod
 
 run:
 	@bash tools/run.sh
@@ -9,6 +9,9 @@ test:
 
 stop:
 	@bash tools/stop.sh
+
+prod:
+	@bash tools/prod.sh
 
 setup:
 	@bash -c 'source tools/setup.sh && pg_start'
