@@ -85,6 +85,9 @@ def parse_args(argv=None):
         help="hours the measured data is copied over for the chart reads (0: no chart phase)",
     )
     parser.add_argument("--chart-reads", type=int, default=7, help="chart reads (median)")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plan of a chart read of each shape"
+    )
     parser.add_argument("--seed", type=int, default=8101, help="simulator seed (bench fleet)")
     parser.add_argument(
         "--cache-dir",
@@ -438,7 +441,7 @@ class Bench:
         self.sql("ANALYZE starlink_telemetry_raw")
         self.cr.commit()
 
-    def chart_reads(self, terminal_ids, reads):
+    def chart_reads(self, terminal_ids, reads, explain=False):
         """Median wall ms of a terminal's 24-hour chart, a different terminal each read."""
         Terminal = self.env["starlink.terminal"]
         end = datetime.utcnow().replace(second=0, microsecond=0)
@@ -451,6 +454,16 @@ class Bench:
             )
             times.append((time.perf_counter() - start) * 1000)
             points += sum(1 for value in buckets.values() if value)
+        if explain:
+            self.sql(
+                """EXPLAIN (ANALYZE, BUFFERS) SELECT count(*), avg(latency_ms)
+                     FROM starlink_telemetry_sample WHERE terminal_id = %(id)s
+                      AND device_type = 'u' AND ts >= %(start)s AND ts < %(end)s
+                      AND hour >= date_trunc('hour', %(start)s::timestamp)
+                      AND hour < %(end)s""",
+                {"id": terminal_ids[0], "start": end - timedelta(hours=24), "end": end},
+            )
+            log("\n".join(line for (line,) in self.cr.fetchall()))
         return statistics.median(times), points / len(times)
 
 
@@ -641,14 +654,14 @@ def measure(args, odoo, registry, ctx, facts):
                     0
                 ][0]
                 facts["chart_raw_ms"], facts["chart_points"] = bench.chart_reads(
-                    terminal_ids, args.chart_reads
+                    terminal_ids, args.chart_reads, args.explain
                 )
                 end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
                 bench.Sample._compact(before=end, commit=True)
                 bench.sql("ANALYZE starlink_telemetry_compact")
                 bench.cr.commit()
                 facts["chart_compacted_ms"], points = bench.chart_reads(
-                    terminal_ids, args.chart_reads
+                    terminal_ids, args.chart_reads, args.explain
                 )
                 facts["chart_points_compacted"] = points
         finally:

@@ -83,7 +83,7 @@ class StarlinkTelemetrySample(models.Model):
       (integer key, device id, type, terminal);
     * ``starlink_telemetry_alert_name``: the alert names of a device type, one bit each;
     * ``starlink_telemetry_raw``: one narrow row per sample (device key, timestamp, measures
-      in their smallest type, alerts as a bit mask), partitioned by day; its primary key
+      in their smallest type, alerts as a bit mask), partitioned by hour; its primary key
       (device, timestamp) is its only index. Ingestion is a COPY (one transaction per
       batch): a re-delivered batch never duplicates, a failed batch leaves nothing behind;
     * ``starlink_telemetry_compact``: closed hours, one row per device and hour holding
@@ -206,29 +206,65 @@ class StarlinkTelemetrySample(models.Model):
             """
         )
 
+        self._split_day_partitions()
+
+    @api.model
+    def _split_day_partitions(self):
+        """Raw partitions by day (the first builds of this store) become hourly ones."""
+        cr = self.env.cr
+        cr.execute(
+            r"""SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = 'starlink_telemetry_raw'::regclass
+                   AND c.relname ~ '_p\d{8}$'"""
+        )
+        for (name,) in cr.fetchall():
+            day = datetime.strptime(name[-8:], "%Y%m%d").date()
+            table = SQL.identifier(name)
+            cr.execute(SQL("ALTER TABLE starlink_telemetry_raw DETACH PARTITION %s", table))
+            self._ensure_partitions({day})
+            cr.execute(SQL("INSERT INTO starlink_telemetry_raw SELECT * FROM %s", table))
+            cr.execute(SQL("DROP TABLE %s", table))
+
     # ------------------------------------------------------------------ partitions
 
     @api.model
-    def _partition_name(self, day, table="starlink_telemetry_raw"):
-        return f"{table}_p{day:%Y%m%d}"
+    def _partition_name(self, moment, table="starlink_telemetry_raw"):
+        """Raw samples are partitioned by hour (a compacted hour's partition is dropped:
+        nothing left for VACUUM), compacted hours by day."""
+        if table == "starlink_telemetry_raw":
+            return f"{table}_p{moment:%Y%m%d%H}"
+        return f"{table}_p{moment:%Y%m%d}"
 
     @api.model
-    def _ensure_partitions(self, days, table="starlink_telemetry_raw"):
-        """Create the daily partitions of ``table`` for ``days`` (dates) that do not exist."""
-        existing = set(self._partition_days(table))
-        for day in sorted(set(days) - existing):
+    def _ensure_partitions(self, moments, table="starlink_telemetry_raw"):
+        """Create the partitions of ``table`` that do not exist yet for ``moments``: hours
+        (datetimes) of raw samples, each hour of a day given as a date, or days."""
+        raw = table == "starlink_telemetry_raw"
+        step = timedelta(hours=1) if raw else timedelta(days=1)
+        starts = set()
+        for moment in moments:
+            if not isinstance(moment, datetime):
+                moment = datetime.combine(moment, datetime.min.time())
+                starts.update(moment + step * n for n in range(24 if raw else 1))
+            else:
+                starts.add(
+                    moment.replace(minute=0, second=0, microsecond=0, hour=moment.hour * raw)
+                )
+        existing = set(self._partitions(table))
+        for start in sorted(starts - existing):
             self.env.cr.execute(
                 SQL(
                     "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s)",
-                    SQL.identifier(self._partition_name(day, table)),
+                    SQL.identifier(self._partition_name(start, table)),
                     SQL.identifier(table),
-                    day,
-                    day + timedelta(days=1),
+                    start,
+                    start + step,
                 )
             )
 
     @api.model
-    def _partition_days(self, table="starlink_telemetry_raw"):
+    def _partitions(self, table="starlink_telemetry_raw"):
+        """Start (datetime) of each partition of ``table``."""
         self.env.cr.execute(
             SQL(
                 """SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -236,9 +272,16 @@ class StarlinkTelemetrySample(models.Model):
                 table,
             )
         )
+        pattern = "%Y%m%d%H" if table == "starlink_telemetry_raw" else "%Y%m%d"
         return sorted(
-            datetime.strptime(name[-8:], "%Y%m%d").date() for (name,) in self.env.cr.fetchall()
+            datetime.strptime(name.rsplit("_p", 1)[1], pattern)
+            for (name,) in self.env.cr.fetchall()
         )
+
+    @api.model
+    def _partition_days(self, table="starlink_telemetry_raw"):
+        """Days that have partitions in ``table``."""
+        return sorted({start.date() for start in self._partitions(table)})
 
     @api.model
     def _prune(self, retention_days=None, today=None, failures=None, commit=False):
@@ -271,10 +314,11 @@ class StarlinkTelemetrySample(models.Model):
     @api.model
     def _drop_partitions(self, days):
         for day in days:
-            for table in ("starlink_telemetry_raw", "starlink_telemetry_compact"):
-                self.env.cr.execute(
-                    SQL("DROP TABLE IF EXISTS %s", SQL.identifier(self._partition_name(day, table)))
-                )
+            start = datetime.combine(day, datetime.min.time())
+            names = [self._partition_name(start + timedelta(hours=h)) for h in range(24)]
+            names.append(self._partition_name(day, "starlink_telemetry_compact"))
+            for name in names:
+                self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
             self.env.cr.execute(
                 "DELETE FROM starlink_telemetry_compacted_hour WHERE hour >= %s AND hour < %s",
                 [day, day + timedelta(days=1)],
@@ -312,15 +356,15 @@ class StarlinkTelemetrySample(models.Model):
         keys = self._device_keys(
             {device: kind for kind, columns in by_kind.items() for device in columns["device"]}
         )
-        bits, days, oldest = {}, set(), None
+        bits, hours, oldest = {}, set(), None
         for kind, columns in by_kind.items():
             names = {name for alerts in columns["alerts"] if alerts for name in alerts}
             bits[kind] = self._alert_bits(kind, names)
             first, last = min(columns["ts_ms"]), max(columns["ts_ms"])
             oldest = first if oldest is None else min(oldest, first)
-            for ms in range(first - first % 86_400_000, last + 1, 86_400_000):
-                days.add((EPOCH + timedelta(milliseconds=ms)).date())
-        self._ensure_partitions(days)
+            for ms in range(first - first % 3_600_000, last + 1, 3_600_000):
+                hours.add(EPOCH + timedelta(milliseconds=ms))
+        self._ensure_partitions(hours)
         buffer, binary = self._copy_buffer(by_kind, keys, bits)
         count = sum(len(columns["device"]) for columns in by_kind.values())
         columns = SQL(", ").join(SQL.identifier(column) for column in STORE_COLUMNS)

@@ -1,5 +1,5 @@
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -68,50 +68,43 @@ class StarlinkTelemetrySample(models.Model):
 
     @api.model
     def _get_compactable_hours(self, before):
-        """The hours of the raw partitions ending before ``before`` not compacted yet (days
-        past the retention are left to ``_prune``)."""
+        """The hours of raw samples (hourly partitions) ending before ``before``; days past
+        the retention are left to ``_prune``."""
         expired = set(self._get_expired_partition_days())
-        days = [d for d in self._partition_days() if d <= before.date() and d not in expired]
-        if not days:
-            return []
-        self.env.cr.execute(
-            "SELECT hour FROM starlink_telemetry_compacted_hour WHERE hour >= %s", [days[0]]
-        )
-        done = {hour for (hour,) in self.env.cr.fetchall()}
-        hours = []
-        for day in days:
-            start = datetime.combine(day, datetime.min.time())
-            for hour in (start + timedelta(hours=h) for h in range(24)):
-                if hour + timedelta(hours=1) <= before and hour not in done:
-                    hours.append(hour)
-        return hours
+        return [
+            hour
+            for hour in self._partitions()
+            if hour + timedelta(hours=1) <= before and hour.date() not in expired
+        ]
 
     @api.model
     def _compact_hour(self, hour):
         """Move the raw samples of ``hour`` into one compacted row per device, atomically.
 
-        One statement: the raw rows are deleted and the compacted rows written together (a
-        crash leaves the raw rows in place). Samples that arrive for an hour already
-        compacted are merged into its rows. Returns the number of samples compacted.
+        The compacted rows are written from the hour's partition, which is then dropped, in
+        one transaction: a crash leaves the raw rows in place, and the space of the raw rows
+        is free at once (no dead rows for VACUUM, nor for readers to skip). Samples that
+        arrived late for an hour already compacted are merged into its rows. Returns the
+        number of devices compacted.
         """
         cr = self.env.cr
+        if hour not in self._partitions():
+            return 0
+        partition = SQL.identifier(self._partition_name(hour))
         self._ensure_partitions({hour.date()}, "starlink_telemetry_compact")
         measures = ("downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality", "alerts",
                     "ping_drop", "obstruction")  # fmt: skip
         cr.execute(
             SQL(
                 f"""
-            WITH moved AS (
-                DELETE FROM starlink_telemetry_raw r
-                 WHERE r.ts >= %(hour)s AND r.ts < %(end)s RETURNING r.*
-            ), reopened AS (
+            WITH reopened AS (
                 DELETE FROM starlink_telemetry_compact c
-                 WHERE c.hour = %(hour)s AND c.device IN (SELECT device FROM moved)
+                 WHERE c.hour = %(hour)s AND c.device IN (SELECT device FROM %(partition)s)
                 RETURNING c.*
             ), samples AS (
                 SELECT device, (extract(epoch FROM ts - %(hour)s) * 1000)::integer AS ms,
                        uptime_s, %(measures)s
-                  FROM moved
+                  FROM %(partition)s
                 UNION ALL
                 SELECT c.device, o.ms, {COMPACT_UPTIME}, %(unnested)s
                   FROM reopened c {COMPACT_UNNEST}
@@ -133,7 +126,7 @@ class StarlinkTelemetrySample(models.Model):
               FROM grouped
             """,
                 hour=hour,
-                end=hour + timedelta(hours=1),
+                partition=partition,
                 step=SAMPLE_STEP_MS,
                 measures=SQL(", ").join(SQL.identifier(m) for m in measures),
                 unnested=SQL(", ").join(SQL(f"u.{m}") for m in measures),
@@ -143,24 +136,14 @@ class StarlinkTelemetrySample(models.Model):
                 uptime=_array("uptime_s - ms / 1000"),
             )
         )
-        self._release_compacted_day(hour.date())
-        return cr.rowcount
+        count = cr.rowcount
+        self._drop_compacted_partition(hour)
+        return count
 
     @api.model
-    def _release_compacted_day(self, day):
-        """Once every hour of a day is compacted, its emptied raw partition gives its space
-        back at once (TRUNCATE), rather than waiting for VACUUM."""
-        cr = self.env.cr
-        cr.execute(
-            "SELECT count(*) FROM starlink_telemetry_compacted_hour WHERE hour >= %s AND hour < %s",
-            [day, day + timedelta(days=1)],
-        )
-        if cr.fetchone()[0] < 24:
-            return
-        partition = SQL.identifier(self._partition_name(day))
-        cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM %s)", partition))
-        if not cr.fetchone()[0]:
-            cr.execute(SQL("TRUNCATE %s", partition))
+    def _drop_compacted_partition(self, hour):
+        """The raw partition of a compacted hour goes (in the compaction's transaction)."""
+        self.env.cr.execute(SQL("DROP TABLE %s", SQL.identifier(self._partition_name(hour))))
 
     # ------------------------------------------------------------------ migration
 

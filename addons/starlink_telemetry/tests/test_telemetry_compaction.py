@@ -120,17 +120,17 @@ class TestTelemetryCompaction(TransactionCase):
     def test_crash_half_way_leaves_the_raw_rows(self):
         stored = self._read()
         Sample = type(self.Sample)
-        original = Sample._release_compacted_day
+        original = Sample._drop_compacted_partition
 
         def crash(model, day):
             raise OSError("no space left on device")
 
-        Sample._release_compacted_day = crash
+        Sample._drop_compacted_partition = crash
         try:
             failures = []
             done = self.Sample._compact(before=self.before, failures=failures)
         finally:
-            Sample._release_compacted_day = original
+            Sample._drop_compacted_partition = original
         self.assertNotIn(self.hours[0], done)
         self.assertIn("no space left", str(failures))
         self.assertEqual(self._counts(), (486, 0), "raw rows in place, nothing compacted")
