@@ -6,7 +6,8 @@
 #   bash tools/prod.sh stop   stop that instance (make stop stops it too)
 # Environment: DB, PROD_HTTP_PORT (8080), PROD_HTTPS_PORT (8443), PROD_ODOO_PORT (8369),
 # PROD_GEVENT_PORT (8372), PROD_WORKERS (2 per CPU core + 1), NGINX_* rates (tools/prod_config.py),
-# TEMPLATE_DB (copy that database instead of installing a new one with demo data).
+# TEMPLATE_DB (copy that database instead of installing a new one with demo data), UPDATE=1
+# (update the Starlink addons of an existing database first).
 # Secrets: ODOO_ADMIN_PASSWD, ODOO_DB_PASSWORD and STARLINK_STATUS_TOKEN, or the files named by
 # <NAME>_FILE; otherwise a random one is generated once into .local/prod/<db>/secrets/ (mode 600).
 # There is no default password.
@@ -66,8 +67,8 @@ DB_PASSWORD=${ODOO_DB_PASSWORD:-${PGPASSWORD:-}}
 if [[ -z $DB_PASSWORD && -n ${ODOO_DB_PASSWORD_FILE:-} ]]; then
     DB_PASSWORD=$(head -n1 "$ODOO_DB_PASSWORD_FILE" | tr -d '\r\n')
 fi
-# the private cluster trusts its unix socket; any other server needs a password
-[[ -n $DB_PASSWORD || $PG_PRIVATE == 1 ]] \
+# a server on a unix socket (the private cluster) may trust it; over TCP a password is needed
+[[ -n $DB_PASSWORD || $PGHOST == /* ]] \
     || die "set ODOO_DB_PASSWORD (or ODOO_DB_PASSWORD_FILE, PGPASSWORD) for $PGHOST"
 
 # --- the database ---------------------------------------------------------------------------------
@@ -90,6 +91,11 @@ if [[ $installed != 5 ]]; then
             --logfile "$LOCAL_DIR/log/install-$DB.log" --log-level=warn \
             || die "installation failed; see $LOCAL_DIR/log/install-$DB.log"
     fi
+elif [[ -n ${UPDATE:-} ]]; then
+    log "Updating the Starlink addons in '$DB'"
+    odoo_bin -d "$DB" -u "$STARLINK_MODULES" --stop-after-init \
+        --logfile "$LOCAL_DIR/log/update-$DB.log" --log-level=warn \
+        || die "update failed; see $LOCAL_DIR/log/update-$DB.log"
 fi
 
 # --- Odoo: workers behind the proxy -------------------------------------------------------------

@@ -38,5 +38,13 @@ terminal's health up to date.
         "views/res_partner_views.xml",
         "views/starlink_telemetry_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "starlink_telemetry/static/src/stream_banner/*",
+        ],
+        "web.assets_tests": [
+            "starlink_telemetry/static/tests/tours/*",
+        ],
+    },
     "installable": True,
 }

@@ -102,3 +102,17 @@ def test_live_update_through_the_proxy_websocket(prod):
         assert {"type": "starlink/live", "payload": {"probe": probe}} in messages, messages
     finally:
         ws.close()
+
+
+def test_status_endpoint_behind_the_proxy(prod):
+    url = f"{prod.https}/starlink/status"
+    refused = prod.session().get(url, timeout=30)
+    assert refused.status_code == 401
+    assert set(refused.json()) == {"error"}
+    answer = prod.session().get(
+        url, timeout=60, headers={"Authorization": f"Bearer {prod.status_token}"}
+    )
+    report = answer.json()
+    assert answer.status_code == (503 if report["status"] == "failing" else 200)
+    assert report["accounts"] and "streams" in report["accounts"][0]
+    assert "late" in report["crons"]

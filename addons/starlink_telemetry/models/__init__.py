@@ -13,6 +13,7 @@ from . import starlink_api_request
 from . import starlink_api_request_nonpayment
 from . import starlink_cost_line
 from . import starlink_margin_report
+from . import starlink_ops_status
 from . import starlink_overage_line
 from . import starlink_overage_reconciliation
 from . import starlink_service_line

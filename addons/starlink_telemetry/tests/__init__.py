@@ -21,3 +21,4 @@ from . import test_margin_report
 from . import test_margin_record_rules
 from . import test_whole_path
 from . import test_nonpayment
+from . import test_ops_status

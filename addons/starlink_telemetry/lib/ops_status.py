@@ -1,0 +1,68 @@
+"""Operational status of the Starlink synchronisation (no odoo import).
+
+Shared by the token-protected status of uptime monitors (``/starlink/status``) and the staff
+banner of the backend: one verdict per stream of an account, one for the whole installation.
+
+* a stream whose last run failed is ``error``; once it has been failing for ``threshold``
+  (since its last success, or since it was first run when it never succeeded) it is
+  ``failing``: what monitors page on and staff see in the banner;
+* ``warning`` is a run that stored its data but counted bad records;
+* the installation is ``failing`` when a stream is, ``degraded`` when a stream is in error or
+  warning or a scheduled action is late, ``ok`` otherwise.
+"""
+
+from datetime import timedelta
+
+VERDICT_ORDER = ("ok", "warning", "error", "failing")
+
+
+def failing_seconds(state, last_success, first_run, now):
+    """How long a stream has been failing, in seconds (0 when its last run succeeded)."""
+    if state != "error":
+        return 0
+    since = last_success or first_run or now
+    return max(int((now - since).total_seconds()), 0)
+
+
+def stream_verdict(state, failing_s, threshold_s):
+    """``ok``, ``warning``, ``error`` (failed lately) or ``failing`` (past the threshold)."""
+    if state == "error":
+        return "failing" if failing_s >= threshold_s else "error"
+    if state == "warning":
+        return "warning"
+    return "ok"
+
+
+def overall_status(verdicts, late_crons=0):
+    """The installation's status from its streams' verdicts and its late scheduled actions."""
+    verdicts = set(verdicts)
+    if "failing" in verdicts:
+        return "failing"
+    if verdicts & {"error", "warning"} or late_crons:
+        return "degraded"
+    return "ok"
+
+
+def lag_seconds(latest, now):
+    """Seconds since ``latest`` (None when there is none)."""
+    if not latest:
+        return None
+    return max(int((now - latest).total_seconds()), 0)
+
+
+def late_seconds(nextcall, now, grace_s):
+    """How late a scheduled action is past its grace time (0 when on time)."""
+    late = (now - nextcall) - timedelta(seconds=grace_s)
+    return max(int(late.total_seconds()), 0)
+
+
+def format_duration(seconds):
+    """A short duration for people: ``45 min``, ``3 h 20 min``, ``2 d 4 h``."""
+    minutes = max(int(seconds), 0) // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
