@@ -34,7 +34,6 @@ the end (or at the start of the next run, if this one is interrupted).
 """
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -51,10 +50,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 SAMPLES_PER_TERMINAL_DAY = 24 * 3600 // 15  # one sample every 15 s
 DAY_TERMINALS = 10_000
-# Stream answers are generated for this fixed hour, then moved to the last full hours
-# (the full path refuses samples older than the raw retention).
-GENERATION_ANCHOR = datetime(2026, 1, 5)
-ACCOUNT = "ACC-BENCH"
 BARE_TABLE = "bench_telemetry_bare"
 # Targets of issue #12 (DESIGN.md §6)
 TARGET_FULL_OVER_COPY, TARGET_ORM, TARGET_DAY_MIN = 2.0, 20.0, 20.0
@@ -145,63 +140,6 @@ def rate(measures, clock):
     """Median rows/s over the measures of one phase."""
     values = [m["rows"] / m[clock] for m in measures if m.get(clock)]
     return statistics.median(values) if values else float("nan")
-
-
-# ------------------------------------------------------------------------- stream answers
-def generate_payloads(args):
-    """Stream answers for ``args.hours`` hours from the simulator's generator (JSON texts)."""
-    sys.path.insert(0, str(PROJECT_DIR / "tools"))
-    from starlink_simulator.faults import FaultState  # noqa: PLC0415
-    from starlink_simulator.fleet import Fleet  # noqa: PLC0415
-    from starlink_simulator.stats import Stats  # noqa: PLC0415
-    from starlink_simulator.stream import StreamState  # noqa: PLC0415
-    from starlink_simulator.telemetry import TelemetryModel  # noqa: PLC0415
-
-    fleet = Fleet(args.seed, args.terminals, GENERATION_ANCHOR.date())
-    span = args.hours * 3600
-    stream = StreamState(
-        TelemetryModel(fleet), FaultState(), Stats(), backlog_s=span, retention_s=span + 3600
-    )
-    now = (GENERATION_ANCHOR - datetime(1970, 1, 1)).total_seconds() + span - 1
-    texts = []
-    while stream.pending(ACCOUNT, now):
-        texts.append(json.dumps(stream.read(ACCOUNT, now, args.batch_size)))
-    return texts
-
-
-def load_payloads(args):
-    """Parsed stream answers (generated once per fleet and size, then read from the cache)."""
-    cache = Path(args.cache_dir)
-    path = cache / f"stream-s{args.seed}-t{args.terminals}-h{args.hours}-b{args.batch_size}.gz"
-    if path.exists():
-        with gzip.open(path, "rt") as handle:
-            texts = handle.read().splitlines()
-    else:
-        log(f"generating the stream answers with the simulator (once; cache {path}) ...")
-        start = time.perf_counter()
-        texts = generate_payloads(args)
-        log(f"  {len(texts)} answers in {time.perf_counter() - start:.0f} s")
-        cache.mkdir(parents=True, exist_ok=True)
-        with gzip.open(path.with_suffix(".tmp"), "wt", compresslevel=1) as handle:
-            handle.write("\n".join(texts))
-        path.with_suffix(".tmp").rename(path)
-    start = time.process_time()
-    payloads = [json.loads(text) for text in texts]
-    return payloads, time.process_time() - start, sum(map(len, texts))
-
-
-def move_to_recent_hours(payloads, hours):
-    """Shift the timestamps so the data covers the last full ``hours`` (UTC)."""
-    end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
-    delta_ns = int((end - timedelta(hours=hours) - GENERATION_ANCHOR).total_seconds()) * 10**9
-    for payload in payloads:
-        data = payload["data"]
-        position = {
-            kind: columns.index("UtcTimestampNs")
-            for kind, columns in data["columnNamesByDeviceType"].items()
-        }
-        for row in data["values"]:
-            row[position[row[0]]] += delta_ns
 
 
 def chunks(rows, size):
@@ -481,98 +419,6 @@ def verdict(ok):
     return "ok" if ok else "MISSED"
 
 
-def report(args, runs, facts):
-    wall = {name: rate(measures, "wall") for name, measures in runs.items()}
-    cpu = {name: rate(measures, "cpu") for name, measures in runs.items()}
-    has_cpu = cpu["stream"] == cpu["stream"]  # not NaN
-    labels = {
-        "copy": "COPY, today's row shape (baseline)",
-        "stream": "decode_columns + _ingest_batch (full)",
-        "decode": "  of which decode_columns (Python)",
-        "ours": "_ingest of tuples",
-        "reingest": "_ingest again, same rows (0 new)",
-        "orm": "ORM create loop, hourly",
-    }
-    log()
-    log(f"results, median of {args.repeat} runs (rows/s; higher is better)")
-    log(f"  {'':<42}{'wall clock':>14}{'CPU clock' if has_cpu else '':>14}")
-    for name, label in labels.items():
-        if runs.get(name):
-            cpu_text = f"{cpu[name]:>14,.0f}" if has_cpu else ""
-            log(f"  {label:<42}{wall[name]:>14,.0f}{cpu_text}")
-    log(
-        f"  new rows: first pass {facts['new'][-1]:,} of {facts['rows']:,}; "
-        f"second pass {facts['renew'][-1]:,} (idempotent: "
-        f"{'yes' if not any(facts['renew']) else 'NO'}); JSON parse "
-        f"{facts['stream_rows'] / facts['parse_s']:,.0f} rows/s ({facts['payload_mb']:,.0f} MB,"
-        " not counted)"
-    )
-    log()
-
-    def ratio_line(label, key, base, target, unit=""):
-        per_run = [
-            o["rows"] / o["wall"] / (b["rows"] / b["wall"])
-            for o, b in zip(runs[key], runs[base], strict=False)
-        ]
-        value = wall[key] / wall[base]
-        text = f"  {label} {value:7.2f}{unit}  (target >= {target:g}{unit}; runs "
-        text += f"{min(per_run):.2f}-{max(per_run):.2f}"
-        if has_cpu:
-            text += f"; CPU clock {cpu[key] / cpu[base]:.2f}{unit}"
-        log(f"{text})  {verdict(value >= target)}")
-        return value
-
-    facts["full_over_copy"] = ratio_line("full path / COPY today's shape", "stream", "copy",
-                                         TARGET_FULL_OVER_COPY, "x")  # fmt: skip
-    facts["ours_over_orm"] = ratio_line("_ingest / ORM                ", "ours", "orm",
-                                        TARGET_ORM, "x")  # fmt: skip
-    day_rows = 2 * DAY_TERMINALS * SAMPLES_PER_TERMINAL_DAY
-    minutes = day_rows / wall["stream"] / 60
-    facts["day_minutes"] = minutes
-    text = (
-        f"  a day of {DAY_TERMINALS:,} terminals and their routers ({day_rows / 1e6:.1f} M "
-        f"samples) through the full path: {minutes:.1f} min (target <= {TARGET_DAY_MIN:g} min"
-    )
-    if has_cpu:
-        text += f"; CPU clock {day_rows / cpu['stream'] / 60:.1f} min"
-    log(f"{text})  {verdict(minutes <= TARGET_DAY_MIN)}")
-    log()
-    log(f"bytes per sample on disk (heap + indexes + TOAST), {facts['samples']:,} samples")
-    log(f"  today's row shape, with its two indexes  {facts['legacy_bytes']:8.1f}")
-    log(
-        f"  raw (hot) store                          {facts['raw_bytes']:8.1f}  (target <= "
-        f"{TARGET_HOT_BYTES:g})  {verdict(facts['raw_bytes'] <= TARGET_HOT_BYTES)}"
-    )
-    log(
-        f"  compacted hours                          {facts['compact_bytes']:8.1f}  (target <= "
-        f"{TARGET_COMPACT_BYTES:g})  {verdict(facts['compact_bytes'] <= TARGET_COMPACT_BYTES)}"
-    )
-    log(
-        "    of which arrays (compressed): "
-        + ", ".join(f"{c} {v:.1f}" for c, v in facts["compact_columns"].items())
-    )
-    compaction = facts["compaction"]
-    log(
-        f"  compaction: {facts['compacted_hours']} hours, {compaction['rows']:,} samples in "
-        f"{compaction['wall']:.1f} s ({compaction['rows'] / compaction['wall']:,.0f} samples/s; "
-        f"read back {facts['compacted_samples']:,})"
-    )
-    if facts.get("chart_raw_ms") is not None:
-        log()
-        log(
-            f"a terminal's 24-hour chart (10-minute buckets, {facts['chart_points']:.0f} "
-            f"points, the measured hours copied over {args.chart_hours} h: "
-            f"{facts['chart_samples']:,} samples in the store), median of {args.chart_reads}"
-        )
-        for shape in ("raw", "compacted"):
-            value = facts[f"chart_{shape}_ms"]
-            log(
-                f"  from {shape + ' rows':<15}{value:8.1f} ms  (target <= {TARGET_CHART_MS:g} ms)"
-                f"  {verdict(value <= TARGET_CHART_MS)}"
-            )
-    return wall, cpu
-
-
 def wait_for_server(odoo, database, timeout=120):
     odoo.sql_db.close_all()
     deadline = time.monotonic() + timeout
@@ -675,6 +521,8 @@ def measure(args, odoo, registry, ctx, facts):
 # ------------------------------------------------------------------------- main
 def main(argv=None):
     args = parse_args(argv)
+    from telemetry_data import load_payloads, move_to_recent_hours  # noqa: PLC0415
+
     payloads, parse_s, payload_bytes = load_payloads(args)
     move_to_recent_hours(payloads, args.hours)
     odoo, registry = start_odoo(args)
@@ -724,6 +572,8 @@ def main(argv=None):
                 raise
             log(f"lost the database server ({str(exc).strip()}); starting the runs again")
             wait_for_server(odoo, args.database)
+
+    from telemetry_report import report  # noqa: PLC0415
 
     wall, cpu = report(args, runs, facts)
     if args.json:

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 from starlink_telemetry_lib.telemetry import decode_stream
-from starlink_telemetry_lib.telemetry_columns import (
+from starlink_telemetry_lib.telemetry_columns import decode_columns
+from starlink_telemetry_lib.telemetry_copy import (
     OBSTRUCTION_SCALE,
     PING_DROP_SCALE,
     STORE_COLUMNS,
     copy_binary,
     copy_text,
-    decode_columns,
 )
 
 EPOCH = datetime(1970, 1, 1)

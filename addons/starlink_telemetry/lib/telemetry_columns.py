@@ -10,9 +10,7 @@ with builtins and numpy, without a Python loop per value). A
 row's reason is the first failing column in the row decoder's order, so the bad-row
 accounting is the same as :func:`.telemetry.decode_stream`'s.
 
-The decoded columns are then written as PostgreSQL ``COPY`` text, column by column, in the
-store's narrow shape (device key, timestamp, measures in their storage units, alerts as a
-bit mask): see :func:`copy_text` and :data:`STORE_COLUMNS`.
+The decoded columns are written for PostgreSQL's ``COPY`` by :mod:`.telemetry_copy`.
 """
 
 import math
@@ -45,17 +43,6 @@ from .telemetry import (
 )
 
 _EPOCH = datetime(1970, 1, 1)
-NULL = r"\N"
-
-# Store columns, in COPY order, with their scale: a value is stored as round(value * scale)
-# in a smallint when a scale is given (ping drop 0-1 in 1/10,000; obstruction 0-100 % in
-# 1/100 %), as it is otherwise.
-STORE_COLUMNS = (
-    "device", "ts", "downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality",
-    "uptime_s", "alerts", "ping_drop", "obstruction",
-)  # fmt: skip
-PING_DROP_SCALE = 10_000
-OBSTRUCTION_SCALE = 100
 
 # Measures per device type: (column name in the answer, key, low, high, scale at decoding).
 TERMINAL_MEASURES = (
@@ -416,134 +403,3 @@ def decode_columns(payload):
         _decode_kind(kind, positions, rows, known[kind], names.get(kind, {}), batch)
     batch.skipped.sort(key=lambda row: row.index)
     return batch
-
-
-# ---------------------------------------------------------------- COPY text
-def _ts_texts(values):
-    """ISO 8601 ``YYYY-MM-DDTHH:MM:SS.mmm`` from ms since the epoch (numpy, in C)."""
-    return np.datetime_as_string(np.array(values, dtype="datetime64[ms]"), unit="ms").tolist()
-
-
-def _float_texts(values):
-    if values.count(None) == len(values):  # e.g. a router's throughput
-        return [NULL] * len(values)
-    if None not in values:
-        return list(map(repr, values))
-    return [NULL if value is None else repr(value) for value in values]
-
-
-def _scaled_texts(values, scale):
-    if values.count(None) == len(values):
-        return [NULL] * len(values)
-    if None not in values:  # numpy rounds half to even, as round() does
-        return list(map(str, np.rint(np.array(values) * scale).astype(np.int64).tolist()))
-    return [NULL if value is None else str(round(value * scale)) for value in values]
-
-
-def _int_texts(values):
-    if None not in values:
-        return list(map(str, values))
-    return [NULL if value is None else str(value) for value in values]
-
-
-def _alert_masks(columns, alert_bits):
-    if not any(columns):
-        return ["0"] * len(columns)
-    masks = []
-    for alerts in columns:
-        mask = 0
-        for name in alerts:
-            mask |= alert_bits.get(name, 0)
-        masks.append(str(mask))
-    return masks
-
-
-def copy_text(columns, device_keys, alert_bits):
-    """COPY text of one device type's columns in :data:`STORE_COLUMNS` order.
-
-    ``device_keys`` maps a device id to its integer key; ``alert_bits`` an alert name to its
-    bit (``1 << n``). Each column is formatted on its own, then the lines are joined.
-    """
-    if not columns or not columns["device"]:
-        return ""
-    keys = {device: str(key) for device, key in device_keys.items()}
-    lines = zip(
-        map(keys.__getitem__, columns["device"]),
-        _ts_texts(columns["ts_ms"]),
-        _float_texts(columns["downlink"]),
-        _float_texts(columns["uplink"]),
-        _float_texts(columns["latency"]),
-        _float_texts(columns["signal"]),
-        _int_texts(columns["uptime"]),
-        _alert_masks(columns["alerts"], alert_bits),
-        _scaled_texts(columns["ping_drop"], PING_DROP_SCALE),
-        _scaled_texts(columns["obstruction"], OBSTRUCTION_SCALE),
-        strict=True,
-    )
-    return "\n".join(map("\t".join, lines)) + "\n"
-
-
-# ---------------------------------------------------------------- COPY binary
-PG_EPOCH_MS = 946_684_800_000  # 2000-01-01, PostgreSQL's epoch for binary timestamps
-BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, no extension
-BINARY_TRAILER = b"\xff\xff"
-_INT4_MAX = 2**31 - 1
-
-
-def _binary_field(values, dtype, scale=None):
-    """``(numpy array or None for NULL, dtype)``; False when NULLs and values mix."""
-    nulls = values.count(None)
-    if nulls == len(values):
-        return None, dtype
-    if nulls:
-        return False, dtype
-    array = np.array(values, dtype=np.float64 if scale else None)
-    if scale:
-        array = np.rint(array * scale)
-    return array, dtype
-
-
-def copy_binary(columns, device_keys, alert_bits):
-    """The tuples of one device type in PostgreSQL's binary COPY format (no header), in
-    :data:`STORE_COLUMNS` order; None when a column mixes values and NULLs or a value does not
-    fit its type (:func:`copy_text` then: PostgreSQL says what is wrong).
-
-    Every tuple has the same layout, so the tuples are one numpy structured array (field
-    count, then length and big-endian value of each field; length -1 for NULL), written at
-    once: no formatting per value, and nothing for the server to parse.
-    """
-    count = len(columns["device"]) if columns else 0
-    if not count:
-        return b""
-    masks = _alert_masks(columns["alerts"], alert_bits)
-    uptime = columns["uptime"]
-    if uptime.count(None) == 0 and max(uptime) > _INT4_MAX:
-        return None
-    fields = [
-        (np.array(list(map(device_keys.__getitem__, columns["device"]))), ">i4"),
-        ((np.array(columns["ts_ms"], dtype=np.int64) - PG_EPOCH_MS) * 1000, ">i8"),
-        _binary_field(columns["downlink"], ">f4"),
-        _binary_field(columns["uplink"], ">f4"),
-        _binary_field(columns["latency"], ">f4"),
-        _binary_field(columns["signal"], ">f4"),
-        _binary_field(uptime, ">i4"),
-        (np.array(list(map(int, masks))), ">i4"),
-        _binary_field(columns["ping_drop"], ">i2", PING_DROP_SCALE),
-        _binary_field(columns["obstruction"], ">i2", OBSTRUCTION_SCALE),
-    ]
-    if any(values is False for values, _dtype in fields):
-        return None
-    layout = [("count", ">i2")]
-    for position, (values, dtype) in enumerate(fields):
-        layout.append((f"l{position}", ">i4"))
-        if values is not None:
-            layout.append((f"v{position}", dtype))
-    tuples = np.empty(count, dtype=np.dtype(layout))
-    tuples["count"] = len(fields)
-    for position, (values, dtype) in enumerate(fields):
-        if values is None:
-            tuples[f"l{position}"] = -1
-        else:
-            tuples[f"l{position}"] = np.dtype(dtype).itemsize
-            tuples[f"v{position}"] = values
-    return tuples.tobytes()

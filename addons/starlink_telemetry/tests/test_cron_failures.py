@@ -393,7 +393,7 @@ class TestMaintenanceCronFailures(CronTestMixin, TransactionCase):
         with (
             patch.object(type(self.Sample), "_drop_partitions", broken),
             self.count_commits(old_partitions) as commits,
-            self.assertLogs(f"{MODELS}.starlink_telemetry_sample", "WARNING") as logs,
+            self.assertLogs(f"{MODELS}.starlink_telemetry_sample_partitions", "WARNING") as logs,
         ):
             self.account._cron_telemetry_maintenance()
         self.assertEqual(old_partitions(), [stuck])
