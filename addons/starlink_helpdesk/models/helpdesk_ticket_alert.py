@@ -254,9 +254,10 @@ class HelpdeskTicket(models.Model):
                 then = self.env._("The ticket is left open for a person to close.")
             ticket.message_post(
                 body=self.env._(
-                    "The condition cleared at %(date)s UTC (%(alerts)s resolved). %(then)s",
+                    "The condition cleared at %(date)s UTC: the alert “%(alerts)s” is resolved. "
+                    "%(then)s",
                     date=fields.Datetime.to_string(now),
-                    alerts=", ".join(ticket.alert_ids.mapped("name")),
+                    alerts="”, “".join(ticket.alert_ids.mapped("name")),
                     then=then,
                 ),
                 subtype_xmlid="mail.mt_note",
