@@ -1,5 +1,5 @@
 # Starlink Reseller Suite. `make run` serves the demo on :8069, `make test` runs every test.
-.PHONY: run test stop setup bench lint prod
+.PHONY: run test stop setup bench lint prod restore
 
 run:
 	@bash tools/run.sh
@@ -12,6 +12,9 @@ stop:
 
 prod:
 	@bash tools/prod.sh
+
+restore:
+	@bash tools/restore.sh "$(BACKUP)"
 
 setup:
 	@bash -c 'source tools/setup.sh && pg_start'

@@ -98,6 +98,21 @@ elif [[ -n ${UPDATE:-} ]]; then
         || die "update failed; see $LOCAL_DIR/log/update-$DB.log"
 fi
 
+# --- daily backups (OCA auto_backup): database + filestore, kept BACKUP_DAYS days --------------
+BACKUP_DIR=${BACKUP_DIR:-$LOCAL_DIR/backups/$DB}
+# (starlink_backup: auto_backup's dumps on a server whose database manager is off)
+backup_state=$("$PG_BINDIR/psql" -d "$DB" -tAq -c \
+    "SELECT state FROM ir_module_module WHERE name = 'starlink_backup'")
+if [[ $backup_state != installed ]]; then
+    log "Installing auto_backup and starlink_backup (daily backups) in '$DB'"
+    odoo_bin -d "$DB" -i starlink_backup --stop-after-init \
+        --logfile "$LOCAL_DIR/log/install-$DB.log" --log-level=warn \
+        || die "installing auto_backup failed; see $LOCAL_DIR/log/install-$DB.log"
+fi
+BACKUP_DIR=$BACKUP_DIR BACKUP_DAYS=${BACKUP_DAYS:-14} odoo_shell -d "$DB" --no-http \
+    --log-level=warn < "$PROJECT_DIR/deploy/odoo/configure_backup.py" >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
+    || die "configuring the backups failed; see $LOCAL_DIR/log/install-$DB.log"
+
 # --- Odoo: workers behind the proxy -------------------------------------------------------------
 PROD_CONF="$PROD_DIR/odoo.conf"
 (umask 077 && cat > "$PROD_CONF" <<EOF
@@ -166,6 +181,7 @@ echo
 echo "  Starlink Reseller Suite (production run) on https://localhost:$HTTPS_PORT  (database '$DB')"
 echo "  http://localhost:$HTTP_PORT redirects there; the certificate is self-signed."
 echo "  Odoo: $WORKERS workers on 127.0.0.1:$ODOO_PORT, websocket on :$GEVENT_PORT, log $LOCAL_DIR/log/prod-$DB.log"
+echo "  Backups: daily into $BACKUP_DIR (make restore BACKUP=file DB=$DB)"
 echo "  Secrets (master password, status token): $PROD_DIR/secrets/ unless given in the environment"
 echo "  Stop: DB=$DB bash tools/prod.sh stop  (or make stop)"
 echo

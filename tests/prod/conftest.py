@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROD_DB = os.environ.get("PROD_TEST_DB", "starlink_prod_test")
 TEMPLATE_DB = os.environ.get("PROD_TEMPLATE_DB", "starlink_test")
 PORTS = [int(p) for p in os.environ.get("PROD_TEST_PORTS", "8180,8543,8181,8182").split(",")]
-LOGIN_RATE_PER_MIN = 30
-LOGIN_BURST = 3
+LOGIN_RATE_PER_MIN = 120
+LOGIN_BURST = 10
 STATUS_TOKEN = "prod-test-status-token-5b1e"
 
 

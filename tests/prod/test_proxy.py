@@ -54,7 +54,7 @@ def _login_status(prod, source):
 
 def test_login_form_rate_limit_per_client_ip(prod):
     statuses = []
-    for _ in range(20):  # a burst of 3 past a rate of 30 a minute: refused within a few
+    for _ in range(40):  # a burst of 10 past a rate of 120 a minute: refused within a few
         statuses.append(_login_status(prod, "127.0.0.2"))
         if statuses[-1] == 429:
             break
