@@ -131,7 +131,7 @@ def test_compose_services_and_health_checks(compose):
     assert sorted(services["nginx"]["ports"]) == ["443:443", "80:80"]
     assert services["nginx"]["depends_on"]["odoo"]["condition"] == "service_healthy"
     template = (
-        "./deploy/nginx/starlink.conf.template:/etc/nginx/templates/starlink.conf.template:ro"
+        "./tools/deploy/nginx/starlink.conf.template:/etc/nginx/templates/starlink.conf.template:ro"
     )
     assert template in services["nginx"]["volumes"]
 
@@ -154,7 +154,7 @@ def test_compose_secrets_and_no_default_password(compose):
                 assert key.endswith("_FILE") and str(value).startswith(
                     "/run/secrets/"
                 ), f"{name}: {key} is not a Docker secret"
-    start = (ROOT / "deploy" / "odoo" / "start.sh").read_text()
+    start = (ROOT / "tools" / "deploy" / "odoo" / "start.sh").read_text()
     assert "refusing to start" in start
 
 
@@ -173,9 +173,9 @@ def test_docker_odoo_conf_is_production():
 
 
 def test_start_script_refuses_without_secrets(tmp_path):
-    """deploy/odoo/start.sh stops before anything else when a password is missing."""
+    """tools/deploy/odoo/start.sh stops before anything else when a password is missing."""
     result = subprocess.run(
-        ["bash", str(ROOT / "deploy" / "odoo" / "start.sh")],
+        ["bash", str(ROOT / "tools" / "deploy" / "odoo" / "start.sh")],
         capture_output=True,
         text=True,
         timeout=30,

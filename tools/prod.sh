@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make prod`: the production set-up on this machine, without Docker: the shared nginx site
-# (deploy/nginx/starlink.conf.template) on Debian's nginx with a self-signed certificate, in
+# (tools/deploy/nginx/starlink.conf.template) on Debian's nginx with a self-signed certificate, in
 # front of a multi-worker Odoo (proxy_mode, list_db off, websocket on the gevent port).
 #   make prod                 start (or restart) on https://localhost:8443 (database starlink_prod)
 #   bash tools/prod.sh stop   stop that instance (make stop stops it too)
@@ -110,7 +110,7 @@ if [[ $backup_state != installed ]]; then
         || die "installing auto_backup failed; see $LOCAL_DIR/log/install-$DB.log"
 fi
 BACKUP_DIR=$BACKUP_DIR BACKUP_DAYS=${BACKUP_DAYS:-14} odoo_shell -d "$DB" --no-http \
-    --log-level=warn < "$PROJECT_DIR/deploy/odoo/configure_backup.py" >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
+    --log-level=warn < "$PROJECT_DIR/tools/deploy/odoo/configure_backup.py" >> "$LOCAL_DIR/log/install-$DB.log" 2>&1 \
     || die "configuring the backups failed; see $LOCAL_DIR/log/install-$DB.log"
 
 # --- Odoo: workers behind the proxy -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Configuration files of a production run, from the shared templates (no odoo import).
 
-* the nginx site comes from ``deploy/nginx/starlink.conf.template``, the same file the official
+* the nginx site comes from ``tools/deploy/nginx/starlink.conf.template``, the same file the official
   nginx image renders in ``docker-compose.yml``: ``${NAME}`` placeholders are replaced by the
   given values, nginx's own ``$variables`` are left alone, and a placeholder without a value is
   an error (the image would leave it as is and nginx would refuse the file);
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NGINX_TEMPLATE = ROOT / "deploy" / "nginx" / "starlink.conf.template"
+NGINX_TEMPLATE = ROOT / "tools" / "deploy" / "nginx" / "starlink.conf.template"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
 # Values of a production run unless the environment says otherwise. The rates are per client

@@ -1,6 +1,6 @@
 # Daily backups of the database and its filestore with OCA auto_backup, run in an Odoo shell:
 #   BACKUP_DIR=/var/lib/odoo/backups/starlink BACKUP_DAYS=14 \
-#       odoo shell -c odoo.conf -d starlink --no-http < deploy/odoo/configure_backup.py
+#       odoo shell -c odoo.conf -d starlink --no-http < tools/deploy/odoo/configure_backup.py
 # One local backup job (zip: SQL dump + filestore) in BACKUP_DIR, kept BACKUP_DAYS days (older
 # zips are removed after each successful backup), and auto_backup's daily scheduled action on.
 # Run again, it updates the same job. `make prod` runs it; an SFTP copy is a second job (README).
