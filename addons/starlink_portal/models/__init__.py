@@ -7,3 +7,4 @@ from . import starlink_alert
 from . import starlink_portal_request
 from . import starlink_api_request
 from . import starlink_service_line_requests
+from . import starlink_account
