@@ -1,9 +1,9 @@
 """Configuration files of a production run, from the shared templates (no odoo import).
 
 * the nginx site comes from ``tools/deploy/nginx/starlink.conf.template``, the same file the
-  official nginx image renders in ``docker-compose.yml``: ``${NAME}`` placeholders are replaced by the
-  given values, nginx's own ``$variables`` are left alone, and a placeholder without a value is
-  an error (the image would leave it as is and nginx would refuse the file);
+  official nginx image renders in ``docker-compose.yml``: ``${NAME}`` placeholders are replaced
+  by the given values, nginx's own ``$variables`` are left alone, and a placeholder without a
+  value is an error (the image would leave it as is and nginx would refuse the file);
 * a small main ``nginx.conf`` for a local nginx (Debian's package) whose pid, logs and temp
   folders stay in one folder of the project, so that it runs next to any system nginx;
 * the sizing rule of Odoo's workers.
