@@ -129,9 +129,11 @@ class HelpdeskTicket(models.Model):
             terminals = line.terminal_ids.filtered("active")
             terminal = terminals if len(terminals) == 1 else terminal
         team = rule.ticket_team_id
+        # Title and description in the client's language, as his alerts are: he reads them too.
+        client_self = self.with_env(alert._client_env(line))
         return {
-            "name": self._starlink_alert_ticket_title(rule, alert, terminal),
-            "description": self._starlink_alert_description(rule, alert, terminal, now),
+            "name": client_self._starlink_alert_ticket_title(rule, alert, terminal),
+            "description": client_self._starlink_alert_description(rule, alert, terminal, now),
             "partner_id": line.partner_id.id,
             "partner_name": line.partner_id.name,
             "partner_email": line.partner_id.email,

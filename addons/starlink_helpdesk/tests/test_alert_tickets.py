@@ -202,3 +202,31 @@ class TestAlertTickets(StarlinkLineCase):
             self._rule("usage", 80, ticket_mode="ticket")
         with self.assertRaises(ValidationError):
             self.rule.ticket_quiet_minutes = -5
+
+
+@tagged("post_install", "-at_install")
+class TestAlertTicketTranslation(StarlinkLineCase):
+    line_number = "AST-HD-FR"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["starlink_helpdesk"], ["fr_FR"])
+        cls.client.lang = "fr_FR"
+        cls.rule = cls._rule("outage", 30, ticket_mode="ticket_mail")
+        cls.env["starlink.terminal"].create(
+            {"user_terminal_id": "ut-hd-fr", "service_line_id": cls.line.id,
+             "kit_serial": "KIT-FR-1", "last_seen": NOW - timedelta(hours=1)}
+        )  # fmt: skip
+
+    def test_the_client_reads_his_ticket_in_his_language(self):
+        self.env["starlink.alert"]._evaluate_rules(self.rule, NOW.date(), NOW, commit=False)
+        ticket = self.env["helpdesk.ticket"].search([("service_line_id", "=", self.line.id)])
+        self.assertEqual(ticket.name, "Farm : terminal KIT-FR-1 hors ligne")
+        self.assertIn("Ouvert automatiquement par la règle d'alerte", str(ticket.description))
+        self.assertIn("Dernier signal (UTC)", str(ticket.description))
+        comment = self.env.ref("mail.mt_comment")
+        told = ticket.message_ids.filtered(lambda m: m.subtype_id == comment)
+        self.assertIn("Notre supervision a détecté un problème", str(told.body))
+        self.assertIn("Inutile de nous appeler", str(told.body))
