@@ -21,19 +21,30 @@ fi
 # nothing else may hold the database while it is replaced
 "$PG_BINDIR/psql" -d postgres -tAq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     WHERE datname = '$DB' AND pid <> pg_backend_pid()" >/dev/null
-# the current filestore is set aside (Odoo moves the backup's in its place) until the end
-filestore="$LOCAL_DIR/filestore/filestore/$DB"
-aside="$filestore.before-restore"
-rm -rf "$aside"
-[[ -d $filestore ]] && mv "$filestore" "$aside"
+# The backup is loaded into a new database first: a backup that fails to load leaves the
+# current database and filestore as they were. Only then is the current one replaced.
+filestores="$LOCAL_DIR/filestore/filestore"
+restoring="$DB-restoring"
+"$PG_BINDIR/dropdb" --if-exists "$restoring"
+rm -rf "${filestores:?}/$restoring"
 log "Restoring '$DB' from $BACKUP (database and filestore)"
-if ! "$VENV_PY" "$ODOO_SRC/odoo-bin" db -c "$ODOO_CONF" load --force "$DB" "$BACKUP" \
+if ! "$VENV_PY" "$ODOO_SRC/odoo-bin" db -c "$ODOO_CONF" load "$restoring" "$BACKUP" \
     > "$LOCAL_DIR/log/restore-$DB.log" 2>&1; then
     tail -n 20 "$LOCAL_DIR/log/restore-$DB.log"
-    [[ -d $aside && ! -d $filestore ]] && mv "$aside" "$filestore"
-    die "the restore failed (log: $LOCAL_DIR/log/restore-$DB.log)"
+    "$PG_BINDIR/dropdb" --if-exists "$restoring"
+    rm -rf "${filestores:?}/$restoring"
+    [[ -n $running ]] && bash "$PROJECT_DIR/tools/prod.sh"
+    die "the restore failed, '$DB' is unchanged (log: $LOCAL_DIR/log/restore-$DB.log)"
 fi
-rm -rf "$aside"
+"$PG_BINDIR/psql" -d postgres -tAq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE datname = '$DB' AND pid <> pg_backend_pid()" >/dev/null
+"$PG_BINDIR/dropdb" --if-exists "$DB"
+"$PG_BINDIR/psql" -d postgres -tAq -c "ALTER DATABASE \"$restoring\" RENAME TO \"$DB\"" \
+    || die "could not rename '$restoring' to '$DB'"
+rm -rf "${filestores:?}/$DB"
+if [[ -d $filestores/$restoring ]]; then
+    mv "$filestores/$restoring" "$filestores/$DB"
+fi
 log "Restored '$DB'"
 if [[ -n $running ]]; then
     bash "$PROJECT_DIR/tools/prod.sh"

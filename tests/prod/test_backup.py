@@ -80,3 +80,43 @@ def test_backup_drop_restore(prod):
     answer = prod.session().get(f"{prod.https}/web/health", timeout=30)
     assert answer.status_code == 200
     prod.portal_login()
+
+    # Restored again over a live database and filestore (nothing lost this time): a file and a
+    # line changed since the backup are the backup's again, the filestore set aside is gone.
+    folder = ROOT / ".local" / "filestore" / "filestore" / prod.db
+    stray = folder / "zz" / "not-in-the-backup"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"written after the backup")
+    prod.psql("UPDATE starlink_service_line SET nickname = 'after the backup' RETURNING id")
+    result = subprocess.run(
+        ["make", "-s", "restore", f"BACKUP={backup}"],
+        cwd=ROOT, env=prod.env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert _snapshot(prod) == before
+    assert _files(prod) == files
+    assert not stray.exists()
+    assert not folder.with_name(f"{prod.db}.before-restore").exists()
+    assert (
+        prod.psql("SELECT count(*) FROM starlink_service_line WHERE nickname = 'after the backup'")
+        == "0"
+    )
+    assert prod.session().get(f"{prod.https}/web/health", timeout=30).status_code == 200
+
+    # A backup that does not load changes nothing: the current database and files stay.
+    broken = backup.with_name("broken.dump.zip")
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("dump.sql", "this is not SQL;\n")
+        archive.writestr("manifest.json", "{}")
+    try:
+        result = subprocess.run(
+            ["make", "-s", "restore", f"BACKUP={broken}"],
+            cwd=ROOT, env=prod.env, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    finally:
+        broken.unlink()
+    assert result.returncode != 0
+    assert "is unchanged" in result.stdout + result.stderr
+    assert _snapshot(prod) == before
+    assert _files(prod) == files
+    assert prod.session().get(f"{prod.https}/web/health", timeout=30).status_code == 200
