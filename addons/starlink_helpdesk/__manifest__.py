@@ -8,6 +8,7 @@
     "website": "https://github.com/starlink-reseller-suite",
     "license": "LGPL-3",
     "depends": ["starlink_portal", "helpdesk_mgmt", "helpdesk_mgmt_sla", "board"],
+    "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
         "security/starlink_helpdesk_security.xml",

@@ -118,9 +118,10 @@ class StarlinkHelpdeskPortal(StarlinkPortal):
         Ticket = request.env["helpdesk.ticket"]
         terminals = Ticket._portal_line_ticket_terminals(line_sudo)
         categories = Ticket._portal_line_ticket_categories(line_sudo)
-        # Unknown ids stay as given (not dropped): the model refuses them with a message.
-        terminal_rec = terminals.browse(_int(terminal) or []).sudo().exists()
-        category_rec = categories.browse(_int(category) or []).sudo().exists()
+        # Read as the offered choices are (the line checked above); unknown ids stay as given,
+        # not dropped: the model refuses them with a message.
+        terminal_rec = terminals.browse(_int(terminal) or []).exists()
+        category_rec = categories.browse(_int(category) or []).exists()
         errors = Ticket._portal_line_ticket_errors(
             line_sudo, terminal_rec, category_rec, subject, description
         )

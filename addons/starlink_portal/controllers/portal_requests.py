@@ -164,7 +164,8 @@ class StarlinkPortalRequests(StarlinkPortal):
             line_sudo = self._starlink_request_line(line_id)
         except (AccessError, MissingError):
             return self._starlink_access_denied()
-        Request = request.env["starlink.portal.request"].sudo()
+        # The model reads and records as the superuser, for this user and this checked line.
+        Request = request.env["starlink.portal.request"]
         try:
             existing = Request._portal_request_for_token(form_token, line_sudo)
         except AccessError:
@@ -236,14 +237,13 @@ class StarlinkPortalRequests(StarlinkPortal):
         methods=["POST"], website=True,
     )  # fmt: skip
     def portal_starlink_request_cancel(self, request_id, **kwargs):
-        portal_request = request.env["starlink.portal.request"].browse(request_id)
         try:
-            portal_request.check_access("read")
-            line_sudo = self._starlink_request_line(portal_request.sudo().service_line_id.id)
+            request_sudo = self._document_check_access("starlink.portal.request", request_id)
+            line_sudo = self._starlink_request_line(request_sudo.service_line_id.id)
         except (AccessError, MissingError):
             return self._starlink_access_denied()
         try:
-            portal_request.sudo()._portal_cancel()
+            request_sudo._portal_cancel()
         except UserError:
             return request.redirect(self._starlink_line_requests_url(line_sudo))
         return request.redirect(self._starlink_line_requests_url(line_sudo, "cancelled"))
