@@ -339,14 +339,12 @@ class StarlinkTerminalSwapWizard(models.TransientModel):
     def _before_call(request, progress, flag):
         """Mark a write as sent, committed before it leaves: a later run re-reads first."""
         progress[flag] = True
-        request.write({"progress": json.dumps(progress, sort_keys=True)})
-        request._commit()
+        request._save_progress(progress)
 
     def _save(self, request, progress, note=None):
-        request.write({"progress": json.dumps(progress, sort_keys=True)})
         if note:
             self._post(request, note, ticket_only=True)
-        request._commit()
+        request._save_progress(progress)
 
     def _post(self, request, message, ticket_only=False):
         self.ticket_id.sudo().message_post(body=message)

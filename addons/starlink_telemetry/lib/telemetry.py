@@ -336,6 +336,23 @@ def _stream_data(payload):
     return data if isinstance(data, dict) else {}
 
 
+def row_kind(batch, position, row, known, columns):
+    """The device type of stream row ``row`` when it is one of ``known``; otherwise None, the
+    row counted on ``batch``: ignored for a type the answer names but we do not store (IP
+    allocations), skipped with its reason when it is no array or of an unknown type."""
+    if not isinstance(row, list) or not row:
+        batch.skipped.append(SkippedRow(position, None, "row is not an array"))
+        return None
+    kind = row[0]
+    if isinstance(kind, str) and kind in known:
+        return kind
+    if isinstance(kind, str) and kind in columns:
+        batch.ignored[kind] += 1
+    else:
+        batch.skipped.append(SkippedRow(position, kind, "unknown device type: %s" % _short(kind)))
+    return None
+
+
 def decode_stream(payload):
     """Decode a telemetry stream answer into a :class:`TelemetryBatch`."""
     data = _stream_data(payload)
@@ -350,20 +367,10 @@ def decode_stream(payload):
     values = data.get("values") or []
     batch.row_count = len(values)
     for position, row in enumerate(values):
-        if not isinstance(row, list) or not row:
-            batch.skipped.append(SkippedRow(position, None, "row is not an array"))
+        kind = row_kind(batch, position, row, decoders, columns)
+        if kind is None:
             continue
-        kind = row[0]
-        entry = decoders.get(kind) if isinstance(kind, str) else None
-        if entry is None:
-            if isinstance(kind, str) and kind in columns:
-                batch.ignored[kind] += 1
-            else:
-                batch.skipped.append(
-                    SkippedRow(position, kind, "unknown device type: %s" % _short(kind))
-                )
-            continue
-        decoder, target = entry
+        decoder, target = decoders[kind]
         try:
             getattr(batch, target).append(decoder.decode(row))
         except BadRow as exc:

@@ -40,6 +40,7 @@ from .telemetry import (
     _text,
     _timestamp,
     alert_names,
+    row_kind,
 )
 
 _EPOCH = datetime(1970, 1, 1)
@@ -353,19 +354,10 @@ def _group_rows(values, columns, groups, batch):
                         )
             return
     for position, row in enumerate(values):
-        if not isinstance(row, list) or not row:
-            batch.skipped.append(SkippedRow(position, None, "row is not an array"))
+        kind = row_kind(batch, position, row, groups, columns)
+        if kind is None:
             continue
-        kind = row[0]
-        group = groups.get(kind) if isinstance(kind, str) else None
-        if group is None:
-            if isinstance(kind, str) and kind in columns:
-                batch.ignored[kind] += 1
-            else:
-                batch.skipped.append(
-                    SkippedRow(position, kind, "unknown device type: %s" % _short(kind))
-                )
-            continue
+        group = groups[kind]
         group[0].append(position)
         group[1].append(row)
 

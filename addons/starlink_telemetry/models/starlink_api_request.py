@@ -438,6 +438,13 @@ class StarlinkApiRequest(models.Model):
 
     # ------------------------------------------------------------------ helpers
 
+    def _save_progress(self, progress):
+        """Record a multi-call request's progress (JSON) and commit: a run cut off later
+        resumes from it, and re-reads Starlink before any write marked sent."""
+        self.ensure_one()
+        self.write({"progress": json.dumps(progress, sort_keys=True)})
+        self._commit()
+
     @api.model
     def _check_kind_access(self, kind):
         """AccessError unless the user holds the lowest role that may ask for ``kind``."""

@@ -440,14 +440,12 @@ class StarlinkActivationWizard(models.TransientModel):
     def _before_call(request, progress, flag):
         """Mark a write as sent, committed before it leaves: a later run re-reads first."""
         progress[flag] = True
-        request.write({"progress": json.dumps(progress, sort_keys=True)})
-        request._commit()
+        request._save_progress(progress)
 
     def _save(self, request, progress, note=None):
-        request.write({"progress": json.dumps(progress, sort_keys=True)})
         if note:
             self.service_line_id.message_post(body=note)
-        request._commit()
+        request._save_progress(progress)
 
     def _stop(self, request, error):
         """Record why the run stopped (committed), then show it."""
