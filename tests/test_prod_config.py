@@ -84,6 +84,37 @@ def test_nginx_config_of_make_prod(tmp_path, certificate):
         assert f"limit_req zone={zone}" in site
     assert "limit_req_status 429;" in site
     assert "return 301 https://$host:8472$request_uri;" in site
+    # this machine only, unless told otherwise
+    assert _listen(site) == ["127.0.0.1:8471", "127.0.0.1:8472 ssl http2"]
+
+
+def _listen(site):
+    """The ``listen`` directives of a rendered site, in order."""
+    return [
+        line.strip().removeprefix("listen ").rstrip(";")
+        for line in site.splitlines()
+        if line.strip().startswith("listen ")
+    ]
+
+
+def test_nginx_listens_on_the_address_it_is_given():
+    values = prod_config.nginx_values({"NGINX_HTTP_PORT": "8080", "NGINX_HTTPS_PORT": "8443"})
+    assert _listen(prod_config.nginx_site(values)) == [
+        "127.0.0.1:8080",
+        "127.0.0.1:8443 ssl http2",
+    ]
+    values = prod_config.nginx_values(
+        {"NGINX_LISTEN_ADDRESS": "0.0.0.0", "NGINX_HTTP_PORT": "8080", "NGINX_HTTPS_PORT": "8443"}
+    )
+    assert _listen(prod_config.nginx_site(values)) == ["0.0.0.0:8080", "0.0.0.0:8443 ssl http2"]
+
+
+def test_make_prod_listens_on_the_loopback_unless_told():
+    """tools/prod.sh renders the shared site with PROD_LISTEN, 127.0.0.1 by default."""
+    script = (ROOT / "tools" / "prod.sh").read_text()
+    assert "LISTEN=${PROD_LISTEN:-127.0.0.1}" in script
+    assert "NGINX_LISTEN_ADDRESS=$LISTEN " in script
+    assert "http_interface = 127.0.0.1" in script  # Odoo: behind nginx, never on the network
 
 
 @needs_nginx
@@ -101,6 +132,11 @@ def test_nginx_config_of_docker(tmp_path, certificate, compose):
     assert set(environ) >= prod_config.placeholders(prod_config.NGINX_TEMPLATE.read_text())
     result = nginx_test(tmp_path, environ)
     assert result.returncode == 0, result.stderr
+    # in its container nginx listens on every interface: the published ports face the network
+    assert _listen((tmp_path / "starlink.conf").read_text()) == [
+        "0.0.0.0:80",
+        "0.0.0.0:443 ssl http2",
+    ]
 
 
 def test_nginx_template_refuses_a_missing_value():

@@ -4,7 +4,9 @@
 # front of a multi-worker Odoo (proxy_mode, list_db off, websocket on the gevent port).
 #   make prod                 start (or restart) on https://localhost:8443 (database starlink_prod)
 #   bash tools/prod.sh stop   stop that instance (make stop stops it too)
-# Environment: DB, PROD_HTTP_PORT (8080), PROD_HTTPS_PORT (8443), PROD_ODOO_PORT (8369),
+# Environment: DB, PROD_LISTEN (the address nginx listens on: 127.0.0.1, this machine only;
+# 0.0.0.0 to serve the network; Odoo itself always listens on 127.0.0.1, behind nginx),
+# PROD_HTTP_PORT (8080), PROD_HTTPS_PORT (8443), PROD_ODOO_PORT (8369),
 # PROD_GEVENT_PORT (8372), PROD_WORKERS (2 per CPU core + 1), NGINX_* rates (tools/prod_config.py),
 # TEMPLATE_DB (copy that database instead of installing a new one with demo data), UPDATE=1
 # (update the Starlink addons of an existing database first).
@@ -14,6 +16,12 @@
 source "$(dirname "$0")/setup.sh"
 
 DB=${DB:-starlink_prod}
+LISTEN=${PROD_LISTEN:-127.0.0.1}
+case $LISTEN in  # where this script reaches nginx to check that it serves
+    0.0.0.0 | '*') LOCAL_HOST=127.0.0.1 ;;
+    '[::]') LOCAL_HOST='[::1]' ;;
+    *) LOCAL_HOST=$LISTEN ;;
+esac
 HTTP_PORT=${PROD_HTTP_PORT:-8080}
 HTTPS_PORT=${PROD_HTTPS_PORT:-8443}
 ODOO_PORT=${PROD_ODOO_PORT:-8369}
@@ -153,7 +161,7 @@ if [[ ! -s $TLS_CERT || ! -s $TLS_KEY ]]; then
         -keyout "$TLS_KEY" -out "$TLS_CERT" 2>/dev/null) || die "openssl could not make a certificate"
 fi
 NGINX_CONF=$(ODOO_UPSTREAM=127.0.0.1:$ODOO_PORT ODOO_GEVENT_UPSTREAM=127.0.0.1:$GEVENT_PORT \
-    NGINX_HTTP_PORT=$HTTP_PORT NGINX_HTTPS_PORT=$HTTPS_PORT \
+    NGINX_LISTEN_ADDRESS=$LISTEN NGINX_HTTP_PORT=$HTTP_PORT NGINX_HTTPS_PORT=$HTTPS_PORT \
     NGINX_TLS_CERT=$TLS_CERT NGINX_TLS_KEY=$TLS_KEY \
     "$VENV_PY" "$PROJECT_DIR/tools/prod_config.py" nginx "$PROD_DIR/nginx" "$NGINX_PID") \
     || die "the nginx site could not be rendered"
@@ -162,7 +170,7 @@ nginx_cmd=("$NGINX_BIN" -e "$PROD_DIR/nginx/error.log" -p "$PROD_DIR/nginx" -c "
 if [[ -f $NGINX_PID ]] && kill -0 "$(cat "$NGINX_PID")" 2>/dev/null; then
     "${nginx_cmd[@]}" -s reload
 else
-    log "Starting nginx on :$HTTP_PORT (redirects) and :$HTTPS_PORT (TLS)"
+    log "Starting nginx on $LISTEN:$HTTP_PORT (redirects) and $LISTEN:$HTTPS_PORT (TLS)"
     "${nginx_cmd[@]}" || die "nginx did not start; see $PROD_DIR/nginx/error.log"
 fi
 
@@ -170,16 +178,21 @@ log "Starting Odoo ($WORKERS workers, 1 cron thread) on 127.0.0.1:$ODOO_PORT/$GE
 STARLINK_STATUS_TOKEN=$STATUS_TOKEN nohup "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$PROD_CONF" \
     --pidfile "$ODOO_PID" >> "$LOCAL_DIR/log/prod-$DB.out" 2>&1 &
 for _ in $(seq 150); do
-    curl -ksf "https://127.0.0.1:$HTTPS_PORT/web/health" >/dev/null && break
+    curl -ksf "https://$LOCAL_HOST:$HTTPS_PORT/web/health" >/dev/null && break
     kill -0 $! 2>/dev/null || break
     sleep 0.4
 done
-curl -ksf "https://127.0.0.1:$HTTPS_PORT/web/health" >/dev/null \
+curl -ksf "https://$LOCAL_HOST:$HTTPS_PORT/web/health" >/dev/null \
     || die "Odoo did not answer through nginx; see $LOCAL_DIR/log/prod-$DB.log"
 
 echo
 echo "  Starlink Reseller Suite (production run) on https://localhost:$HTTPS_PORT  (database '$DB')"
 echo "  http://localhost:$HTTP_PORT redirects there; the certificate is self-signed."
+if [[ $LISTEN == 127.* || $LISTEN == '[::1]' ]]; then
+    echo "  nginx listens on $LISTEN: this machine only (PROD_LISTEN=0.0.0.0 serves the network)"
+else
+    echo "  nginx listens on $LISTEN"
+fi
 echo "  Odoo: $WORKERS workers on 127.0.0.1:$ODOO_PORT, websocket on :$GEVENT_PORT, log $LOCAL_DIR/log/prod-$DB.log"
 echo "  Backups: daily into $BACKUP_DIR (make restore BACKUP=file DB=$DB)"
 echo "  Secrets (master password, status token): $PROD_DIR/secrets/ unless given in the environment"

@@ -22,11 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = ROOT / "tools" / "deploy" / "nginx" / "starlink.conf.template"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
-# Values of a production run unless the environment says otherwise. The rates are per client
-# IP: a person types a password a few times a minute, the web client's RPC calls come in bursts.
+# Values of a production run unless the environment says otherwise. nginx listens on the
+# loopback only unless told to face the network (NGINX_LISTEN_ADDRESS=0.0.0.0, as in Docker).
+# The rates are per client IP: a person types a password a few times a minute, the web
+# client's RPC calls come in bursts.
 NGINX_DEFAULTS = {
     "ODOO_UPSTREAM": "127.0.0.1:8069",
     "ODOO_GEVENT_UPSTREAM": "127.0.0.1:8072",
+    "NGINX_LISTEN_ADDRESS": "127.0.0.1",
     "NGINX_HTTP_PORT": "80",
     "NGINX_HTTPS_PORT": "443",
     "NGINX_SERVER_NAME": "_",
