@@ -56,13 +56,32 @@ def late_seconds(nextcall, now, grace_s):
     return max(int(late.total_seconds()), 0)
 
 
-def format_duration(seconds):
-    """A short duration for people: ``45 min``, ``3 h 20 min``, ``2 d 4 h``."""
+# The texts of a duration by its shape, with named placeholders; the staff banner passes
+# them translated (models/starlink_ops_status.py).
+DURATION_FORMATS = {
+    "minutes": "%(minutes)s min",
+    "hours": "%(hours)s h",
+    "hours_minutes": "%(hours)s h %(minutes)s min",
+    "days": "%(days)s d",
+    "days_hours": "%(days)s d %(hours)s h",
+}
+
+
+def duration_parts(seconds):
+    """``(shape, values)`` of a duration for people: minutes below an hour, hours and
+    minutes below a day, then days and hours; ``shape`` is a key of ``DURATION_FORMATS``."""
     minutes = max(int(seconds), 0) // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return "minutes", {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return ("hours_minutes" if minutes else "hours"), {"hours": hours, "minutes": minutes}
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return ("days_hours" if hours else "days"), {"days": days, "hours": hours}
+
+
+def format_duration(seconds, formats=None):
+    """A short duration for people: ``45 min``, ``3 h 20 min``, ``2 d 4 h``; ``formats``
+    (default ``DURATION_FORMATS``) gives the texts, e.g. translated."""
+    shape, values = duration_parts(seconds)
+    return (formats or DURATION_FORMATS)[shape] % values

@@ -2,8 +2,11 @@ import hmac
 import os
 
 from odoo import api, fields, models
+from odoo.tools.translate import LazyTranslate
 
 from ..lib import ops_status
+
+_lt = LazyTranslate(__name__)
 
 STATUS_TOKEN_ENV = "STARLINK_STATUS_TOKEN"
 STATUS_TOKEN_PARAM = "starlink_telemetry.status_token"
@@ -11,6 +14,14 @@ FAILURE_MINUTES_PARAM = "starlink_telemetry.stream_failure_minutes"
 FAILURE_MINUTES = 60
 # a scheduled action is late once its next call is this far in the past
 CRON_GRACE_MINUTES = 15
+# the banner's durations (lib/ops_status.DURATION_FORMATS), in the user's language
+DURATION_FORMATS = {
+    "minutes": _lt("%(minutes)s min"),
+    "hours": _lt("%(hours)s h"),
+    "hours_minutes": _lt("%(hours)s h %(minutes)s min"),
+    "days": _lt("%(days)s d"),
+    "days_hours": _lt("%(days)s d %(hours)s h"),
+}
 
 
 class StarlinkOpsStatus(models.AbstractModel):
@@ -146,6 +157,7 @@ class StarlinkOpsStatus(models.AbstractModel):
         now = fields.Datetime.now()
         threshold = self._failure_threshold_seconds()
         streams = dict(Status._fields["stream"]._description_selection(self.env))
+        durations = {shape: self.env._(text) for shape, text in DURATION_FORMATS.items()}
         banner = []
         for status in Status.search([("state", "=", "error"), ("account_id.active", "=", True)]):
             failing = ops_status.failing_seconds(
@@ -159,7 +171,7 @@ class StarlinkOpsStatus(models.AbstractModel):
                     "account_id": status.account_id.id,
                     "account": status.account_id.display_name,
                     "stream": streams.get(status.stream, status.stream),
-                    "duration": ops_status.format_duration(failing),
+                    "duration": ops_status.format_duration(failing, durations),
                     "message": (status.message or "")[:200],
                 }
             )

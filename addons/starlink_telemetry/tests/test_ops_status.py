@@ -156,6 +156,35 @@ class TestOpsStatus(StarlinkSimulatorCase, HttpCase):
             ops = Ops.with_user(user).with_context(allowed_company_ids=user.company_ids.ids)
             self.assertEqual(ops.get_stream_banner(), [], user.login)
 
+    def test_banner_speaks_the_staff_language(self):
+        """The banner's durations and stream names in French for French staff; the web
+        client's translations of the banner's heading too."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["starlink_telemetry"], ["fr_FR"])
+        status = self._fail_terminals(hours=0)
+        Ops = self.env["starlink.ops.status"].with_user(self.viewer)
+        for failing, english, french in (
+            (timedelta(days=2, hours=4, minutes=5), "2 d 4 h", "2 j 4 h"),
+            (timedelta(days=3, minutes=5), "3 d", "3 j"),
+            (timedelta(hours=3, minutes=20), "3 h 20 min", "3 h 20 min"),
+        ):
+            status.last_success = fields.Datetime.now() - failing
+            self.env.flush_all()
+            banner = Ops.with_context(lang="en_US").get_stream_banner()
+            self.assertEqual((banner[0]["stream"], banner[0]["duration"]), ("Terminals", english))
+            banner = Ops.with_context(lang="fr_FR").get_stream_banner()
+            self.assertEqual((banner[0]["stream"], banner[0]["duration"]), ("Terminaux", french))
+        translations, _lang = self.env["ir.http"].get_translations_for_webclient(
+            ["starlink_telemetry"], "fr_FR"
+        )
+        messages = {
+            message["id"]: message["string"]
+            for message in translations["starlink_telemetry"]["messages"]
+        }
+        self.assertEqual(
+            messages.get("Starlink synchronisation failing:"), "Synchronisation Starlink en échec :"
+        )
+
     def test_banner_shows_in_the_backend(self):
         self._fail_terminals(hours=2)
         self.env.flush_all()
