@@ -57,8 +57,9 @@ class ProdRun:
         )
         return result.stdout.strip()
 
-    def odoo_shell(self, code, timeout=120):
-        """Run ``code`` in an Odoo shell on the instance's database; returns its stdout."""
+    def odoo_shell(self, code, timeout=120, env=None):
+        """Run ``code`` in an Odoo shell on the instance's database (``env``: variables added
+        to its environment); returns its stdout."""
         result = subprocess.run(
             [
                 "bash",
@@ -69,6 +70,7 @@ class ProdRun:
                 self.db,
             ],
             cwd=ROOT,
+            env=dict(os.environ, **(env or {})),
             input=code,
             capture_output=True,
             text=True,

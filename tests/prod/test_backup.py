@@ -1,6 +1,7 @@
 """Backups of `make prod` (OCA auto_backup, daily, with retention): a backup taken, the
 database dropped and restored by `make restore`, the same service lines, usage rows, invoices
-and attachments (their files in the filestore too) are found again."""
+and attachments (their files in the filestore too) are found again. A copy to an SFTP server
+(a throwaway one on the loopback) is stored there, with its retention."""
 
 import hashlib
 import shutil
@@ -9,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 from .conftest import ROOT
+from .sftp_server import SftpServer
 
 COUNTS = {
     "service lines": "SELECT count(*) FROM starlink_service_line",
@@ -120,3 +122,50 @@ def test_backup_drop_restore(prod):
     assert _snapshot(prod) == before
     assert _files(prod) == files
     assert prod.session().get(f"{prod.https}/web/health", timeout=30).status_code == 200
+
+
+SFTP_SHELL = """
+job = env["db.backup"].create({values!r})
+job.action_backup()
+print("job:", job.name)
+print("messages:", job.message_ids.mapped("body"))
+job.unlink()  # this run's job only: the daily backups stay local
+env.cr.commit()
+"""
+
+
+def test_backup_to_sftp(prod, tmp_path):
+    """auto_backup's SFTP method (README: Backups) stores the database and its filestore on
+    the server, checks the server's host key against the Odoo user's known_hosts, and removes
+    the copies past the retention there too."""
+    server = SftpServer(tmp_path / "sftp", "backup", "sftp-test-password-41c9")
+    remote = tmp_path / "sftp" / "backups" / "starlink"
+    remote.mkdir(parents=True)
+    (remote / "2001_01_01_00_00_00.dump.zip").write_bytes(b"a backup past its retention")
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "known_hosts").write_text(server.known_hosts_line())
+    values = {
+        "method": "sftp",
+        "folder": "/backups/starlink",
+        "sftp_host": "127.0.0.1",
+        "sftp_port": server.port,
+        "sftp_user": "backup",
+        "sftp_password": "sftp-test-password-41c9",
+        "days_to_keep": 14,
+        "backup_format": "zip",
+    }
+    try:
+        output = prod.odoo_shell(SFTP_SHELL.format(values=values), env={"HOME": str(home)})
+    finally:
+        server.stop()
+    assert "Database backup succeeded." in output, output
+    assert server.connections >= 2  # the copy, then the retention
+    backups = sorted(path.name for path in remote.iterdir())
+    assert len(backups) == 1 and backups[0].endswith(".dump.zip"), backups
+    with zipfile.ZipFile(remote / backups[0]) as archive:
+        names = archive.namelist()
+        dump = archive.read("dump.sql")
+    assert any(name.startswith("filestore/") for name in names)
+    assert b"starlink_service_line" in dump
+    assert prod.psql("SELECT count(*) FROM db_backup WHERE method = 'sftp'") == "0"
