@@ -143,3 +143,6 @@ def prod():
     subprocess.run(stop, cwd=ROOT, env=env, capture_output=True, timeout=120)
     run.psql(f'DROP DATABASE IF EXISTS "{PROD_DB}"', db="postgres")
     shutil.rmtree(ROOT / ".local" / "filestore" / "filestore" / PROD_DB, ignore_errors=True)
+    # the run's own files: its daily job's backups, its generated secrets, certificate and site
+    shutil.rmtree(ROOT / ".local" / "backups" / PROD_DB, ignore_errors=True)
+    shutil.rmtree(ROOT / ".local" / "prod" / PROD_DB, ignore_errors=True)
