@@ -75,14 +75,26 @@ def report(args, runs, facts):
     log()
     log(f"bytes per sample on disk (heap + indexes + TOAST), {facts['samples']:,} samples")
     log(f"  today's row shape, with its two indexes  {facts['legacy_bytes']:8.1f}")
-    log(
-        f"  raw (hot) store                          {facts['raw_bytes']:8.1f}  (target <= "
-        f"{TARGET_HOT_BYTES:g})  {verdict(facts['raw_bytes'] <= TARGET_HOT_BYTES)}"
-    )
+    log(f"  raw rows (a sample each)                 {facts['raw_bytes']:8.1f}")
+    if facts.get("hot_day_bytes") is not None:
+        hot = facts["hot_day_bytes"]
+        log(
+            f"  the hot day as stored ({args.chart_hours} h: {facts['hot_day_raw_hours']} hours "
+            f"raw, the others compacted)  {hot:.1f}  (target <= {TARGET_HOT_BYTES:g})  "
+            f"{verdict(hot <= TARGET_HOT_BYTES)}"
+        )
+    else:
+        log("  the hot day as stored: not measured (--chart-hours 0)")
     log(
         f"  compacted hours                          {facts['compact_bytes']:8.1f}  (target <= "
         f"{TARGET_COMPACT_BYTES:g})  {verdict(facts['compact_bytes'] <= TARGET_COMPACT_BYTES)}"
     )
+    if facts.get("compact_bytes_day") is not None:
+        day = facts["compact_bytes_day"]
+        log(
+            f"  compacted, the {args.chart_hours} h store (whole hours)  {day:8.1f}  (target <= "
+            f"{TARGET_COMPACT_BYTES:g})  {verdict(day <= TARGET_COMPACT_BYTES)}"
+        )
     log(
         "    of which arrays (compressed): "
         + ", ".join(f"{c} {v:.1f}" for c, v in facts["compact_columns"].items())

@@ -13,13 +13,12 @@ accounting is the same as :func:`.telemetry.decode_stream`'s.
 The decoded columns are written for PostgreSQL's ``COPY`` by :mod:`.telemetry_copy`.
 """
 
-import math
 import operator
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import compress, repeat
+from itertools import compress
 
 import numpy as np
 
@@ -35,7 +34,6 @@ from .telemetry import (
     _device_id,
     _integer,
     _number,
-    _short,
     _stream_data,
     _text,
     _timestamp,
@@ -92,6 +90,15 @@ class ColumnBatch:
     def sample_count(self):
         return self.count("u") + self.count("r")
 
+    def add(self, part):
+        """Count the rows of ``part`` (another part of the same answer) in this batch: rows,
+        skipped and ignored rows, IP allocations and software versions; not its samples."""
+        self.row_count += part.row_count
+        self.skipped.extend(part.skipped)
+        self.ignored.update(part.ignored)
+        self.ip_allocations.extend(part.ip_allocations)
+        self.software_versions.update(part.software_versions)
+
     def skipped_reasons(self):
         """``Counter`` of skip reasons (values stripped), for logs."""
         return Counter(row.reason.split(":")[0] for row in self.skipped)
@@ -100,13 +107,20 @@ class ColumnBatch:
         """Remove the samples older than ``oldest_ms``; returns how many were removed."""
         removed = 0
         for kind, columns in self.columns.items():
-            if not columns["ts_ms"] or min(columns["ts_ms"]) >= oldest_ms:
+            stamps = np.asarray(columns["ts_ms"])
+            if not len(stamps) or stamps.min() >= oldest_ms:
                 continue
-            keep = [i for i, ts in enumerate(columns["ts_ms"]) if ts >= oldest_ms]
-            if len(keep) != len(columns["ts_ms"]):
-                removed += len(columns["ts_ms"]) - len(keep)
-                self.columns[kind] = {k: [v[i] for i in keep] for k, v in columns.items()}
+            keep = np.flatnonzero(stamps >= oldest_ms)
+            removed += len(stamps) - len(keep)
+            self.columns[kind] = {key: _take(values, keep) for key, values in columns.items()}
         return removed
+
+
+def _take(values, positions):
+    """The values at ``positions`` (a numpy array stays one)."""
+    if isinstance(values, np.ndarray):
+        return values[positions]
+    return list(map(values.__getitem__, positions.tolist()))
 
 
 # ---------------------------------------------------------------- column converters
@@ -149,8 +163,13 @@ def _devices(values, name, bad, strip_prefix):
 
 
 def _timestamps(values, name, bad):
-    if set(map(type, values)) == {int} and min(values) >= _MIN_TS_NS and max(values) < _MAX_TS_NS:
-        return (np.array(values, dtype=np.int64) // 1_000_000).tolist()
+    if set(map(type, values)) == {int}:
+        try:
+            stamps = np.array(values, dtype=np.int64)
+        except OverflowError:
+            stamps = None
+        if stamps is not None and stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
+            return stamps // 1_000_000
     out = []
     for i, value in enumerate(values):
         if type(value) is int and _MIN_TS_NS <= value < _MAX_TS_NS:
@@ -170,15 +189,14 @@ def _numbers(values, name, bad, low, high, scale):
     kinds = set(map(type, values))
     if kinds == _NONE_TYPE:  # an absent column
         return list(values)
-    if (
-        kinds <= _NUMBER_TYPES
-        and math.isfinite(sum(values))  # no NaN nor infinity
-        and min(values) >= low
-        and (high is None or max(values) <= high)
-    ):
-        if scale != 1.0:
-            return [float(value) * scale for value in values]
-        return list(map(float, values)) if int in kinds else list(values)
+    if kinds <= _NUMBER_TYPES:  # float64 at once; NaN, infinity or a bad range: per value
+        array = np.array(values, dtype=np.float64)
+        if (
+            np.isfinite(array).all()
+            and array.min() >= low
+            and (high is None or array.max() <= high)
+        ):
+            return array * scale if scale != 1.0 else array
     out = []
     top = sys.float_info.max if high is None else high  # inf and NaN take the slow path
     for i, value in enumerate(values):
@@ -198,8 +216,15 @@ def _numbers(values, name, bad, low, high, scale):
 
 def _integers(values, name, bad):
     kinds = set(map(type, values))
-    if kinds == _NONE_TYPE or (kinds == {int} and min(values) >= 0):
+    if kinds == _NONE_TYPE:
         return list(values)
+    if kinds == {int}:
+        try:
+            array = np.array(values, dtype=np.int64)
+        except OverflowError:  # past 64 bits: per value
+            array = None
+        if array is not None and array.min() >= 0:
+            return array
     out = []
     for i, value in enumerate(values):
         if type(value) is int and value >= 0:
@@ -281,15 +306,12 @@ def _decode_kind(kind, positions, rows, columns, names, batch):
     if not decoded:
         return
     if bad:
-        keep = [i for i in range(len(rows)) if i not in bad]
-        decoded = {key: [column[i] for i in keep] for key, column in decoded.items()}
+        keep = np.array([i for i in range(len(rows)) if i not in bad], dtype=np.intp)
+        decoded = {key: _take(column, keep) for key, column in decoded.items()}
+    decoded["ts_ms"] = np.asarray(decoded["ts_ms"], dtype=np.int64)
     versions = decoded.pop("software_version")
     if kind == "u":
-        batch.software_versions.update(
-            (device, version)
-            for device, version in zip(decoded["device"], versions, strict=True)
-            if version
-        )
+        batch.software_versions.update(compress(zip(decoded["device"], versions), versions))
     batch.columns[kind] = decoded
 
 
@@ -332,34 +354,19 @@ def _decode_columns(kind, rows, index, names, bad):
     return result
 
 
-def _group_rows(values, columns, groups, batch):
-    """Rows by device type: ``groups[kind] = (positions, rows)``; the others are counted."""
-    count = len(values)
-    if set(map(type, values)) == {list} and min(map(len, values)) > 0:
-        kinds = list(map(operator.itemgetter(0), values))
-        if set(map(type, kinds)) == {str}:  # the usual answer: grouped without a Python loop
-            for kind in set(kinds):
-                mask = list(map(operator.eq, kinds, repeat(kind)))
-                if kind in groups:
-                    groups[kind] = (
-                        list(compress(range(count), mask)),
-                        list(compress(values, mask)),
-                    )
-                elif kind in columns:
-                    batch.ignored[kind] += sum(mask)
-                else:
-                    for position in compress(range(count), mask):
-                        batch.skipped.append(
-                            SkippedRow(position, kind, "unknown device type: %s" % _short(kind))
-                        )
-            return
-    for position, row in enumerate(values):
-        kind = row_kind(batch, position, row, groups, columns)
-        if kind is None:
-            continue
-        group = groups[kind]
-        group[0].append(position)
-        group[1].append(row)
+def _group_rows(values, columns, groups, batch, start=0):
+    """Rows by device type: ``groups[kind] = (positions, rows)``, positions counted from
+    ``start``; the others are counted on ``batch``."""
+    adders = {kind: (positions.append, rows.append) for kind, (positions, rows) in groups.items()}
+    for position, row in enumerate(values, start):
+        adder = adders.get(row[0]) if type(row) is list and row and type(row[0]) is str else None
+        if adder is None:
+            kind = row_kind(batch, position, row, groups, columns)
+            if kind is None:
+                continue
+            adder = adders[kind]
+        adder[0](position)
+        adder[1](row)
 
 
 def decode_columns(payload):
@@ -369,18 +376,33 @@ def decode_columns(payload):
     the same reasons) or ignored; IP allocations are decoded row by row (one every few
     minutes per terminal).
     """
+    (batch,) = decode_parts(payload)
+    return batch
+
+
+def decode_parts(payload, part_rows=None):
+    """Decode a telemetry stream answer in parts of ``part_rows`` rows (one part when None):
+    yields a :class:`ColumnBatch` per part, each decoded when asked for, its skipped rows
+    numbered by their position in the whole answer."""
     data = _stream_data(payload)
     columns = data.get("columnNamesByDeviceType") or {}
     names = alert_names(payload if isinstance(payload, dict) else {})
-    batch = ColumnBatch()
     values = data.get("values") or []
-    batch.row_count = len(values)
     known = {
         kind: names_ for kind, names_ in columns.items()
         if kind in DECODERS and isinstance(names_, list)
     }  # fmt: skip
+    step = part_rows or len(values) or 1
+    for start in range(0, max(len(values), 1), step):
+        yield _decode_part(values[start : start + step], start, columns, known, names)
+
+
+def _decode_part(values, start, columns, known, names):
+    """The :class:`ColumnBatch` of the rows ``values``, the first at position ``start``."""
+    batch = ColumnBatch()
+    batch.row_count = len(values)
     groups = {kind: ([], []) for kind in known}
-    _group_rows(values, columns, groups, batch)
+    _group_rows(values, columns, groups, batch, start)
     for kind, (positions, rows) in groups.items():
         if not rows:
             continue

@@ -12,7 +12,6 @@ from odoo.tools import SQL
 
 from ..lib.client import StarlinkClient
 from ..lib.exceptions import StarlinkError
-from ..lib.telemetry_columns import decode_columns
 from ..lib.usage import parse_data_usage
 from .cron_utils import run_in_batches, summarise
 from .starlink_sync_status import SYNC_STATES
@@ -367,10 +366,10 @@ class StarlinkAccount(models.Model):
     def _poll_telemetry_once(self, client, received=None):
         """One stream call, decoded and stored; the decoded batch is added to ``received``."""
         payload = client.telemetry_stream(self.telemetry_batch_size, self.telemetry_linger_ms)
-        batch = decode_columns(payload)
+        batch, result = self.env["starlink.telemetry.sample"]._ingest_payload(payload)
         if received is not None:
             received.append(batch)
-        return self.env["starlink.telemetry.sample"]._ingest_batch(batch)
+        return result
 
     def _after_telemetry_batch(self, batch):
         """After a batch is committed: software versions, health and last seen follow it."""

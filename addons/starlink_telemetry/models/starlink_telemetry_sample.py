@@ -1,12 +1,15 @@
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+import numpy as np
 import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.telemetry_columns import ColumnBatch, decode_parts
 from ..lib.telemetry_copy import (
     BINARY_HEADER,
     BINARY_TRAILER,
@@ -116,6 +119,9 @@ class StarlinkTelemetrySample(models.Model):
     alerts = fields.Char(readonly=True)
     compacted = fields.Boolean(readonly=True)
 
+    # Rows of a stream answer decoded at a time by ``_ingest_payload`` (up to 65,000 a call).
+    _ingest_part_rows = 32_768
+
     def init(self):
         cr = self.env.cr
         cr.execute(
@@ -222,44 +228,67 @@ class StarlinkTelemetrySample(models.Model):
         return self._store_columns(rows_to_columns(rows)) if rows else 0
 
     @api.model
-    def _store_columns(self, by_kind):
+    def _store_columns(self, by_kind, keys=None):
         """Store decoded columns (``{device type: columns}``, see ``lib.telemetry_columns``).
 
-        Returns the number of new samples.
+        ``keys``: device keys already known in this transaction (``{device id: key}``, see
+        ``_device_keys``), completed here. Returns the number of new samples.
         """
-        by_kind = {kind: columns for kind, columns in by_kind.items() if columns["device"]}
+        copy = self._prepare_copy(by_kind, keys)
+        return self._write_copy(copy) if copy else 0
+
+    @api.model
+    def _prepare_copy(self, by_kind, keys=None):
+        """What ``_write_copy`` needs to store decoded columns: their devices and alert names
+        known, their partitions created, their ``COPY`` data. None when there is no sample."""
+        by_kind = {kind: columns for kind, columns in by_kind.items() if len(columns["device"])}
         if not by_kind:
-            return 0
-        cr = self.env.cr
-        keys = self._device_keys(
-            {device: kind for kind, columns in by_kind.items() for device in columns["device"]}
-        )
+            return None
+        devices = {}
+        for kind, columns in by_kind.items():
+            devices.update(dict.fromkeys(columns["device"], kind))
+        keys = {} if keys is None else keys
+        unknown = {device: kind for device, kind in devices.items() if device not in keys}
+        if unknown:
+            keys.update(self._device_keys(unknown))
         bits, hours, oldest = {}, set(), None
         for kind, columns in by_kind.items():
-            names = {name for alerts in columns["alerts"] if alerts for name in alerts}
+            names = {name for alerts in set(columns["alerts"]) for name in alerts}
             bits[kind] = self._alert_bits(kind, names)
-            first, last = min(columns["ts_ms"]), max(columns["ts_ms"])
+            stamps = np.asarray(columns["ts_ms"], dtype=np.int64)
+            first, last = int(stamps.min()), int(stamps.max())
             oldest = first if oldest is None else min(oldest, first)
             for ms in range(first - first % 3_600_000, last + 1, 3_600_000):
                 hours.add(EPOCH + timedelta(milliseconds=ms))
         self._ensure_partitions(hours)
         buffer, binary = self._copy_buffer(by_kind, keys, bits)
-        count = sum(len(columns["device"]) for columns in by_kind.values())
+        return {
+            "buffer": buffer,
+            "binary": binary,
+            "count": sum(len(columns["device"]) for columns in by_kind.values()),
+            "late": oldest < _ms(self._compacted_until()),
+        }
+
+    @api.model
+    def _write_copy(self, copy):
+        """Store a ``_prepare_copy`` result; returns the number of new samples."""
+        cr = self.env.cr
+        buffer = copy["buffer"]
         columns = SQL(", ").join(SQL.identifier(column) for column in STORE_COLUMNS)
-        options = SQL(" WITH (FORMAT binary)") if binary else SQL()
-        late = oldest < _ms(self._compacted_until())
-        if not late:
+        options = SQL(" WITH (FORMAT binary)") if copy["binary"] else SQL()
+        if not copy["late"]:
             # Fast path: COPY straight into the store. A row already there (a re-delivered
             # batch, or a duplicate inside the batch) makes the whole COPY fail: the
             # savepoint undoes it and the staging path below skips the known rows.
             try:
                 with cr.savepoint(flush=False):
-                    copy = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN%s", columns, options)
-                    cr.copy_expert(copy.code, buffer)
-                return count
+                    sql = SQL("COPY starlink_telemetry_raw (%s) FROM STDIN%s", columns, options)
+                    # the whole buffer in one read: the server is waited on without the GIL
+                    cr.copy_expert(sql.code, buffer, size=max(len(buffer.getvalue()), 8192))
+                return copy["count"]
             except psycopg2.errors.UniqueViolation:
                 buffer.seek(0)
-        return self._store_staged(buffer, SQL("(%s) FROM STDIN%s", columns, options), late)
+        return self._store_staged(buffer, SQL("(%s) FROM STDIN%s", columns, options), copy["late"])
 
     @api.model
     def _copy_buffer(self, by_kind, keys, bits):
@@ -388,8 +417,41 @@ class StarlinkTelemetrySample(models.Model):
         """
         too_old = batch.drop_older_than(_ms(self._oldest_accepted()))
         new = self._store_columns(batch.columns)
+        return self._ingest_result(batch, batch.sample_count, new, too_old)
+
+    @api.model
+    def _ingest_payload(self, payload):
+        """Decode and store a stream answer, in parts: while PostgreSQL stores a part (in a
+        second thread, which waits on the server most of the time), the next one is decoded.
+        Each part is stored as ``_store_columns`` does, all in the caller's transaction.
+
+        Returns ``(batch, result)``: the answer's counts and software versions (a
+        ``ColumnBatch`` without samples) and what ``_ingest_batch`` returns.
+        """
+        answer = ColumnBatch()
+        oldest = _ms(self._oldest_accepted())
+        samples = new = too_old = 0
+        keys = {}
+        with ThreadPoolExecutor(max_workers=1) as storer:
+            storing = None
+            # each part is decoded while the one before it is stored
+            for part in decode_parts(payload, self._ingest_part_rows):
+                too_old += part.drop_older_than(oldest)
+                samples += part.sample_count
+                answer.add(part)
+                if storing:
+                    new += storing.result()
+                copy = self._prepare_copy(part.columns, keys)
+                storing = copy and storer.submit(self._write_copy, copy)
+            if storing:
+                new += storing.result()
+        return answer, self._ingest_result(answer, samples, new, too_old)
+
+    @api.model
+    def _ingest_result(self, batch, samples, new, too_old):
+        """``(rows received, rows skipped, message)`` of an answer; skipped rows are logged."""
         skipped = batch.skipped_count + too_old
-        message = f"{new} new samples, {batch.sample_count - new} already stored"
+        message = f"{new} new samples, {samples - new} already stored"
         if skipped:
             reasons = dict(batch.skipped_reasons())
             if too_old:

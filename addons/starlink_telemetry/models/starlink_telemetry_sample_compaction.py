@@ -10,9 +10,11 @@ from .starlink_telemetry_sample import COMPACT_UNNEST, COMPACT_UPTIME, SAMPLE_ST
 _logger = logging.getLogger(__name__)
 
 # Hours after which a closed hour is compacted (setting
-# ``starlink_telemetry.compact_after_hours``): the stream keeps 8 hours, so no sample of an
-# older hour can still be delivered.
-COMPACT_AFTER_HOURS = 9
+# ``starlink_telemetry.compact_after_hours``): at most the hour being written and the one
+# before it stay raw, so the hot day is mostly compacted. A sample delivered after its hour
+# was compacted (a backlog after the poller was down; the stream keeps 8 hours) is merged
+# into the compacted rows at the next run.
+COMPACT_AFTER_HOURS = 1
 LEGACY_TABLE = "starlink_telemetry_raw_legacy"
 
 

@@ -85,6 +85,42 @@ class TestTelemetryStore(TransactionCase):
         self.assertEqual(stored.alerts, "high_sky_obstruction")
         self.assertAlmostEqual(stored.downlink_mbps, 120.0, places=3)
 
+    @mute_logger("odoo.addons.starlink_telemetry.models.starlink_telemetry_sample")
+    def test_answer_stored_in_parts_as_whole(self):
+        """``_ingest_payload`` decodes an answer part by part while the last part is stored:
+        the same samples, skipped rows and counts as the whole answer at once, a sample
+        repeated in two parts stored once, and the answer again stores nothing."""
+        columns = ["DeviceType", "UtcTimestampNs", "DeviceId", "PingLatencyMsAvg",
+                   "DownlinkThroughput", "UplinkThroughput", "ActiveAlert"]  # fmt: skip
+        rows = [
+            ["u", _ns(self.now - timedelta(seconds=15 * i)), "utut-store-1", 30.0 + i, 100.0,
+             10.0, [64] if i % 5 == 0 else []]
+            for i in range(30)
+        ]  # fmt: skip
+        rows.insert(11, ["u", "not a timestamp", "utut-store-1", 1, 1, 1, []])
+        rows.append(list(rows[2]))  # the same sample again, in another part
+        payload = {
+            "data": {"columnNamesByDeviceType": {"u": columns}, "values": rows},
+            "metadata": {"enums": {"AlertsByDeviceType": {"u": {"64": "high_sky_obstruction"}}}},
+        }
+        whole = decode_columns(payload)
+        self.patch(type(self.Sample), "_ingest_part_rows", 7)
+        batch, (received, skipped, message) = self.Sample._ingest_payload(payload)
+        self.assertEqual((received, skipped), (32, 1))
+        self.assertEqual(
+            [(row.index, row.reason) for row in batch.skipped],
+            [(row.index, row.reason) for row in whole.skipped],
+        )
+        self.assertTrue(message.startswith("30 new samples, 1 already stored"), message)
+        self.assertEqual(self._count(), 30)
+        stored = self.Sample.search([("device_id", "=", "ut-store-1")], order="ts desc")
+        self.assertEqual(stored.mapped("latency_ms"), [30.0 + i for i in range(30)])
+        self.assertEqual(stored[5].alerts, "high_sky_obstruction")
+        self.assertFalse(stored[6].alerts)
+        _batch, (_received, _skipped, message) = self.Sample._ingest_payload(payload)
+        self.assertTrue(message.startswith("0 new samples, 31 already stored"), message)
+        self.assertEqual(self._count(), 30)
+
     def test_hourly_rollup_figures(self):
         hour = self.now.replace(minute=0, second=0) - timedelta(hours=1)
         rows = [

@@ -93,17 +93,23 @@ class TestTelemetryStream(StarlinkSimulatorCase):
     @mute_logger(MODELS_LOGGER)
     def test_crash_mid_batch_leaves_nothing(self):
         Sample = self.env.registry["starlink.telemetry.sample"]
-        original = Sample._store_columns
+        original = Sample._write_copy
+        parts = []
 
-        def crash(self, by_kind):
-            original(self, by_kind)  # the rows are in the table ...
-            raise RuntimeError("disk full")  # ... when the batch fails
+        def crash(self, copy):
+            new = original(self, copy)  # the rows of a part are in the table ...
+            parts.append(new)
+            if len(parts) == 2:
+                raise RuntimeError("disk full")  # ... when the second part fails
+            return new
 
-        Sample._store_columns = crash
+        Sample._write_copy = crash
+        self.patch(Sample, "_ingest_part_rows", 2)  # an answer of several parts
         try:
             self.account._poll_telemetry(polls=1)
         finally:
-            Sample._store_columns = original
+            Sample._write_copy = original
+        self.assertEqual(len(parts), 2)
         self.assertEqual(self.status("telemetry").state, "error")
         self.assertIn("disk full", self.status("telemetry").message)
         self.assertEqual(self._samples(), [], "the failed batch is rolled back whole")
@@ -119,8 +125,8 @@ class TestTelemetryStream(StarlinkSimulatorCase):
     def test_batch_committed_before_status_and_health(self):
         events = []
         ingest = self._patch(
-            "starlink.telemetry.sample", "_ingest_batch",
-            lambda model, batch: events.append("batch") or ingest(model, batch),
+            "starlink.telemetry.sample", "_ingest_payload",
+            lambda model, payload: events.append("batch") or ingest(model, payload),
         )  # fmt: skip
         self._patch("starlink.account", "_commit", lambda model: events.append("commit"))
 
