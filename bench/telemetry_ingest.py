@@ -6,9 +6,10 @@ Measures, in one run and on the same rows, and prints as ratios (never asserts t
                 row of 18.0.1.0.0, ``bench/telemetry_legacy.py``), formatted by that shape's
                 ``copy_buffer``, into a bare table (no index, no partitions), one commit per
                 batch; terminals and routers, as the stream delivers them;
-* ``stream``    the full path of a stream poll: ``decode_columns(payload)`` then
-                ``_ingest_batch(batch)`` and a commit, on stream answers built by the Starlink
-                simulator's own generator (terminals, routers and IP allocations);
+* ``stream``    the full path of a stream poll: ``_ingest_payload(payload)`` (decoded in
+                parts, each stored while the next is decoded) and a commit, on stream answers
+                built by the Starlink simulator's own generator (terminals, routers and IP
+                allocations); ``decode_columns`` of the same answers is timed apart;
 * ``ours``      ``starlink.telemetry.sample._ingest(rows)`` per batch of the same rows as
                 tuples, one commit per batch;
 * ``re-ingest`` the same batches again: idempotency, 0 new rows expected;
@@ -16,7 +17,8 @@ Measures, in one run and on the same rows, and prints as ratios (never asserts t
                 regular Odoo model), one commit at the end, extrapolated per row.
 
 Then, on the stored hours: bytes per sample on disk (heap + indexes + TOAST) raw, in today's
-shape (the baseline table with its two indexes) and compacted; the compaction's rate; and
+shape (the baseline table with its two indexes) and compacted; the compaction's rate; the
+hot day as the maintenance cron leaves it (the last two hours raw, the others compacted); and
 the read time of a terminal's 24-hour chart (``starlink.terminal._telemetry_buckets``) from
 raw rows and from compacted ones (the measured hours copied over the last ``--chart-hours``
 hours in SQL first).
@@ -71,7 +73,7 @@ def parse_args(argv=None):
         "--stream-answers",
         type=int,
         default=0,
-        help="stream answers put through decode + _ingest_batch per run (0: all)",
+        help="stream answers put through _ingest_payload per run (0: all)",
     )
     parser.add_argument(
         "--chart-hours",

@@ -23,8 +23,8 @@ def report(args, runs, facts):
     has_cpu = cpu["stream"] == cpu["stream"]  # not NaN
     labels = {
         "copy": "COPY, today's row shape (baseline)",
-        "stream": "decode_columns + _ingest_batch (full)",
-        "decode": "  of which decode_columns (Python)",
+        "stream": "_ingest_payload (full path)",
+        "decode": "  decode_columns alone (Python)",
         "ours": "_ingest of tuples",
         "reingest": "_ingest again, same rows (0 new)",
         "orm": "ORM create loop, hourly",
