@@ -46,7 +46,7 @@ Array.from(document.querySelectorAll('.o_error_dialog, .o_notification.border-da
 """
 
 
-def authenticate(base_url, db, login, password, timeout=30):
+def authenticate(base_url, db, login, password, timeout=30, verify=True):
     """Return the ``session_id`` cookie of a session logged in as ``login``."""
     session = requests.Session()
     if not db:
@@ -54,6 +54,7 @@ def authenticate(base_url, db, login, password, timeout=30):
             f"{base_url}/web/database/list",
             json={"jsonrpc": "2.0", "method": "call", "params": {}},
             timeout=timeout,
+            verify=verify,
         ).json()
         databases = reply.get("result") or []
         if len(databases) != 1:
@@ -67,6 +68,7 @@ def authenticate(base_url, db, login, password, timeout=30):
             "params": {"db": db, "login": login, "password": password},
         },
         timeout=timeout,
+        verify=verify,
     ).json()
     if reply.get("error") or not (reply.get("result") or {}).get("uid"):
         message = (reply.get("error") or {}).get("data", {}).get("message", "wrong credentials")
@@ -83,7 +85,7 @@ def free_port():
 class Browser:
     """A headless Chromium driven over the DevTools protocol."""
 
-    def __init__(self, width, height, chromium="chromium"):
+    def __init__(self, width, height, chromium="chromium", insecure=False):
         self.profile = tempfile.mkdtemp(prefix="odoo-shot-")
         self.port = free_port()
         self.process = subprocess.Popen(
@@ -98,6 +100,7 @@ class Browser:
                 "--disable-sync",
                 "--no-first-run",
                 "--hide-scrollbars",
+                *(["--ignore-certificate-errors"] if insecure else []),
                 f"--user-data-dir={self.profile}",
                 f"--window-size={width},{height}",
                 f"--remote-debugging-port={self.port}",
@@ -238,6 +241,11 @@ def main():
     )
     parser.add_argument("--full-page", action="store_true", help="capture the whole page")
     parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="accept a self-signed certificate (e.g. make prod's https://localhost:8443)",
+    )
+    parser.add_argument(
         "--click",
         action="append",
         default=[],
@@ -249,11 +257,13 @@ def main():
     outs = output_paths(args.url, args.out)
     parts = urlsplit(args.url[0])
     base_url = f"{parts.scheme}://{parts.netloc}"
-    browser = Browser(args.width, args.height)
+    browser = Browser(args.width, args.height, insecure=args.insecure)
     failed = False
     try:
         if args.login:
-            session_id = authenticate(base_url, args.db, args.login, args.password)
+            session_id = authenticate(
+                base_url, args.db, args.login, args.password, verify=not args.insecure
+            )
             browser.set_cookie(base_url, "session_id", session_id)
         if args.companies:
             browser.set_cookie(base_url, "cids", "-".join(args.companies.replace(",", " ").split()))
