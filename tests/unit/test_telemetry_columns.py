@@ -4,6 +4,7 @@ import math
 import struct
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 import requests
 from starlink_telemetry_lib.telemetry import decode_stream
@@ -155,6 +156,53 @@ def test_copy_text_in_store_units():
     assert lines[1] == ["8", "2026-07-20T00:00:00.000", r"\N", r"\N", "40.0", r"\N", r"\N", "0",
                         "10000", r"\N"]  # fmt: skip
     assert copy_text({"device": []}, {}, {}) == ""
+
+
+def test_clean_columns_are_numpy_and_mixed_ones_go_to_copy_text():
+    """A clean column is decoded into a numpy array; a column holding a null stays a list,
+    and the answer then goes to COPY text (binary COPY has one layout for every tuple)."""
+    stamp = 1_784_548_800 * 10**9
+    cols = decode_columns(
+        {
+            "data": {
+                "columnNamesByDeviceType": {
+                    "u": ["DeviceType", "DeviceId", "UtcTimestampNs", "PingLatencyMsAvg",
+                          "DownlinkThroughput"],
+                },
+                "values": [
+                    ["u", "ut1", stamp, 31.5, 100.0],
+                    ["u", "ut2", stamp + 15 * 10**9, None, 90.0],
+                ],
+            }
+        }  # fmt: skip
+    ).columns["u"]
+    assert isinstance(cols["ts_ms"], np.ndarray) and isinstance(cols["downlink"], np.ndarray)
+    assert cols["latency"] == [31.5, None]
+    keys = {"1": 7, "2": 8}
+    assert copy_binary(cols, keys, {}) is None
+    lines = [line.split("\t") for line in copy_text(cols, keys, {}).splitlines()]
+    assert [line[:5] for line in lines] == [
+        ["7", "2026-07-20T12:00:00.000", "100.0", r"\N", "31.5"],
+        ["8", "2026-07-20T12:00:15.000", "90.0", r"\N", r"\N"],
+    ]
+
+
+def test_copy_binary_sorts_by_device_and_time():
+    columns = {
+        "device": ["b", "a", "b", "a"],
+        "ts_ms": np.array([3_000, 2_000, 1_000, 4_000]),
+        "downlink": [1.0, 2.0, 3.0, 4.0],
+        "uplink": [None] * 4,
+        "latency": [1.0, 2.0, 3.0, 4.0],
+        "signal": [None] * 4,
+        "uptime": [1, 2, 3, 4],
+        "alerts": [()] * 4,
+        "ping_drop": [None] * 4,
+        "obstruction": [None] * 4,
+    }
+    tuples = _parse_binary(copy_binary(columns, {"a": 1, "b": 2}, {}))
+    order = [(struct.unpack(">i", t[0])[0], struct.unpack(">f", t[2])[0]) for t in tuples]
+    assert order == [(1, 2.0), (1, 4.0), (2, 3.0), (2, 1.0)]
 
 
 def test_drop_older_than():
