@@ -1,5 +1,15 @@
 """Portal requests approved by sales reach Starlink once and are billed as the backend path
-bills them (the simulator, over HTTP, is the judge: ``/_sim/operations``)."""
+bills them (the simulator, over HTTP, is the judge: ``/_sim/operations``).
+
+Odoo's clock (``freeze_time``) and the simulator's (``/_sim/clock``) are pinned together on a
+month's last day, late in the evening (UTC), when the superuser's time zone (OdooBot's,
+Europe/Brussels) is already on the next day: the client and the salesperson (no time zone,
+UTC) are not, and their day is the one quoted and billed.
+"""
+
+from datetime import date
+
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.addons.starlink_base.lib.billing_cycle import cycle_bounds
@@ -16,12 +26,20 @@ from .common_requests import StarlinkPortalRequestCase
 
 @tagged("post_install", "-at_install")
 class TestPortalRequestsAtStarlink(HttpCase):
+    frozen_now = "2026-11-30 23:30:00"  # UTC: 1 December 00:30 in Brussels
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
         cls.simulator = SimulatorProcess(terminals=6)
         cls.addClassCleanup(cls.simulator.stop)
+        cls.simulator.control(
+            "POST", "clock", {"now": cls.frozen_now.replace(" ", "T") + "Z", "speed": 0}
+        )
+        freezer = freeze_time(cls.frozen_now)
+        freezer.start()
+        cls.addClassCleanup(freezer.stop)
         config = cls.simulator.control("GET", "config")
         cls.account = cls.env["starlink.account"].create(
             {
@@ -84,7 +102,12 @@ class TestPortalRequestsAtStarlink(HttpCase):
         self.assertTrue(self.cheap_line and self.mid_line, "the simulator's fleet changed")
         self.simulator.reset()
         self.account._starlink_client().invalidate_token()
-        self.today = fields.Date.context_today(self.cheap_line)
+        # The client's day, the one his quote counts from (and the salesperson's, the one
+        # billing bills from): not the superuser's.
+        self.today = fields.Date.context_today(self.cheap_line.with_user(self.portal_user))
+        self.assertEqual(self.today, date(2026, 11, 30))
+        sales_day = fields.Date.context_today(self.cheap_line.with_user(self.sales))
+        self.assertEqual(sales_day, self.today)
 
     # ------------------------------------------------------------------ helpers
 
