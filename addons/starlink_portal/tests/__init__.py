@@ -6,6 +6,7 @@ from . import test_portal_charts
 from . import test_portal_charts_browser
 from . import test_portal_requests
 from . import test_portal_requests_starlink
+from . import test_portal_request_dates
 from . import test_portal_alerts_read
 from . import test_portal_alert_preferences
 from . import test_portal_request_rules
