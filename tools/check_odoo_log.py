@@ -46,7 +46,8 @@ def main(path):
         print("0 1")
         return 1
     failed = summary[0] + summary[1]
-    print(f"{summary[2] - failed} {failed}")
+    # Odoo counts failed subtests one by one but tests once: passed never goes below 0
+    print(f"{max(summary[2] - failed, 0)} {failed}")
     return 1 if problems or failed else 0
 
 
