@@ -423,7 +423,9 @@ class StarlinkTelemetrySample(models.Model):
     def _ingest_payload(self, payload):
         """Decode and store a stream answer, in parts: while PostgreSQL stores a part (in a
         second thread, which waits on the server most of the time), the next one is decoded.
-        Each part is stored as ``_store_columns`` does, all in the caller's transaction.
+        Each part is stored as ``_store_columns`` does, all in the caller's transaction. One
+        thread at a time uses the cursor: decoding needs none, and the next part's devices and
+        partitions are settled (``_prepare_copy``) only once the last part's COPY is done.
 
         Returns ``(batch, result)``: the answer's counts and software versions (a
         ``ColumnBatch`` without samples) and what ``_ingest_batch`` returns.
