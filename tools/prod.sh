@@ -174,6 +174,7 @@ else
     "${nginx_cmd[@]}" || die "nginx did not start; see $PROD_DIR/nginx/error.log"
 fi
 
+report_url "$DB" "http://127.0.0.1:$ODOO_PORT" >/dev/null  # not through nginx's TLS
 log "Starting Odoo ($WORKERS workers, 1 cron thread) on 127.0.0.1:$ODOO_PORT/$GEVENT_PORT"
 STARLINK_STATUS_TOKEN=$STATUS_TOKEN nohup "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$PROD_CONF" \
     --pidfile "$ODOO_PID" >> "$LOCAL_DIR/log/prod-$DB.out" 2>&1 &

@@ -84,6 +84,8 @@ if [[ ${#simulators[@]} -gt 0 ]]; then
     fi
 fi
 
+report_url "$DB" "http://127.0.0.1:$HTTP_PORT" >/dev/null
+
 echo
 echo "  Starlink Reseller Suite on http://localhost:$HTTP_PORT  (database '$DB')"
 echo

@@ -170,6 +170,13 @@ export ODOO_CONF PROJECT_DIR LOCAL_DIR
 
 odoo_bin() { "$VENV_PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 odoo_shell() { "$VENV_PY" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" "$@"; }
+report_url() {  # report_url DB URL: wkhtmltopdf fetches the reports' styles from URL (Odoo's
+    # own address; through a proxy or on another port than web.base.url's they would not load)
+    "$PG_BINDIR/psql" -d "$1" -tAq -v ON_ERROR_STOP=1 -c "
+        INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+        VALUES ('report.url', '$2', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_date = EXCLUDED.write_date"
+}
 
 # --- 6. Node tools of the tests --------------------------------------------------------------------
 # axe-core (the portal's accessibility audit), pinned by tools/package-lock.json, installed with
