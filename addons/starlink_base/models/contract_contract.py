@@ -166,7 +166,7 @@ class ContractContract(models.Model):
         billing), the others go on. A commit follows each batch (never inside tests)."""
         if create_type != "invoice":
             return super()._cron_recurring_create(date_ref, create_type)
-        date_ref = date_ref or fields.Date.context_today(self)
+        date_ref = date_ref or self.env.company._starlink_today()
         domain = expression.AND(
             [
                 self._get_contracts_to_invoice_domain(date_ref),

@@ -204,11 +204,11 @@ class StarlinkServiceLine(models.Model):
         for line in self:
             line.access_url = f"/my/starlink/lines/{line.id}"
 
-    @api.depends("billing_day")
+    @api.depends("billing_day", "company_id")
     @api.depends_context("starlink_date")
     def _compute_cycle(self):
-        today = self._starlink_today()
         for line in self:
+            today = line._starlink_today()
             if 1 <= line.billing_day <= 31:
                 start, end = cycle_bounds(line.billing_day, today)
                 line.cycle_start_date, line.cycle_end_date = start, end
@@ -273,10 +273,10 @@ class StarlinkServiceLine(models.Model):
         return usage
 
     def _starlink_today(self):
-        """The date cycles are computed for: today, or ``starlink_date`` from the context."""
-        return fields.Date.to_date(self.env.context.get("starlink_date")) or (
-            fields.Date.context_today(self)
-        )
+        """The day these lines' cycles, prorations and billing dates count from: today in
+        their company's time zone, not the user's (``res.company._starlink_today``; lines
+        of one company, the current company's day for none)."""
+        return (self.company_id[:1] or self.env.company)._starlink_today()
 
     # ------------------------------------------------------------------ constraints
 
@@ -319,7 +319,7 @@ class StarlinkServiceLine(models.Model):
     def action_activate(self):
         self._check_state(["draft"], self.env._("activate"))
         for line in self:
-            line.write({"state": "active", "date_start": line.date_start or fields.Date.today()})
+            line.write({"state": "active", "date_start": line.date_start or line._starlink_today()})
 
     def action_suspend(self):
         self._check_state(["active"], self.env._("suspend"))
@@ -332,7 +332,7 @@ class StarlinkServiceLine(models.Model):
     def action_cancel(self):
         self._check_state(["draft", "active", "suspended"], self.env._("cancel"))
         for line in self:
-            line.write({"state": "cancelled", "date_end": line.date_end or fields.Date.today()})
+            line.write({"state": "cancelled", "date_end": line.date_end or line._starlink_today()})
         # The contract line stops billing at the end date (its last period prorated).
         self.env["contract.line"]._starlink_end_billing(self.filtered("contract_line_id"))
 

@@ -7,3 +7,4 @@ from . import test_portal_login
 from . import test_kit_stock
 from . import test_sale_flow
 from . import test_billing
+from . import test_billing_day_time_zone

@@ -82,7 +82,7 @@ class StarlinkServiceLine(models.Model):
     def _portal_plan_change_quote(self, plan):
         """The quote (``lib.requests.PlanChangeQuote``) of changing to ``plan`` today."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        today = self._starlink_today()
         billing_day = self.billing_day
         return plan_change_quote(
             self._portal_current_price(),
@@ -260,7 +260,7 @@ class StarlinkServiceLine(models.Model):
                 data_gb=TOP_UP_GB * blocks,
                 price=block.lst_price,
                 amount_now=currency.round(self._portal_top_up_amount(block, blocks)),
-                effective_date=fields.Date.context_today(self),
+                effective_date=self._starlink_today(),
             )
             return values
         if not plan or plan not in self._portal_offered_plans():

@@ -17,10 +17,10 @@ class StarlinkPortalCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # One day for the whole fixture, at any hour: the pages count days in the portal
-        # user's time zone, the fixture in the superuser's (OdooBot's is Europe/Brussels,
-        # already on the next day from 22:00 or 23:00 UTC). The users created below take
-        # this context's time zone.
+        # One day for the whole fixture, at any hour: a line's days are counted in its
+        # company's time zone (none here: UTC), the fixture's in the superuser's (OdooBot's
+        # is Europe/Brussels, already on the next day from 22:00 or 23:00 UTC). The users
+        # created below take this context's time zone.
         cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
         cls.company = cls.env.company
         cls.today = fields.Date.context_today(cls.env["starlink.service.line"])

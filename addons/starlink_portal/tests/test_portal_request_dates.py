@@ -4,7 +4,7 @@ on the next day), a billing day, the day before one, February, the 31st.
 
 An upgrade bills the price difference for the rest of the current cycle, the day of the
 change included: ``difference × days left / days of the cycle`` (README, ``lib/requests.py``).
-The day is the client's: his portal user has no time zone here, so UTC's.
+The day is the line's company's (``_starlink_today``): it has no time zone here, so UTC's.
 """
 
 from datetime import date

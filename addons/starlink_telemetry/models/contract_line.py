@@ -42,7 +42,6 @@ class ContractLine(models.Model):
 
     @api.depends("starlink_service_line_id")
     def _compute_starlink_reconciliation(self):
-        today = fields.Date.context_today(self)
         # Read for whoever may read the contract line (the figures are not confidential).
         Reconciliation = self.env["starlink.overage.reconciliation"].sudo()
         for line in self:
@@ -50,7 +49,10 @@ class ContractLine(models.Model):
             cycle = Reconciliation
             if service_line:
                 cycle = Reconciliation.search(
-                    [("service_line_id", "=", service_line.id), ("cycle_end", "<", today)],
+                    [
+                        ("service_line_id", "=", service_line.id),
+                        ("cycle_end", "<", service_line._starlink_today()),
+                    ],
                     order="cycle_end desc",
                     limit=1,
                 )

@@ -70,7 +70,7 @@ class StarlinkAlert(models.Model):
         others, see ``_evaluate_rules``); the first batches of notifications follow at once,
         the rest in the notification action. Returns the alerts created.
         """
-        today = today or fields.Date.context_today(self)
+        today = today or self.env.company._starlink_today()
         now = now or fields.Datetime.now()
         rules = self.env["starlink.alert.rule"].search(self._get_rules_to_evaluate_domain())
         created = self._evaluate_rules(rules, today, now)

@@ -1,7 +1,7 @@
 import json
 import logging
 
-from odoo import _, fields, models
+from odoo import _, models
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class StarlinkApiRequestFollowUp(models.AbstractModel):
             line,
             self.product_id,
             self.amount,
-            fields.Date.context_today(self),
+            line._starlink_today(),
             topup_gb=TOP_UP_GB * count,
         )
         return True
@@ -70,7 +70,5 @@ class StarlinkApiRequestFollowUp(models.AbstractModel):
         if reading.get("productReferenceId") == plan.starlink_product_reference:
             line.product_id = plan
         if line.contract_line_id:
-            self.env["contract.line"]._starlink_change_plan(
-                line, plan, fields.Date.context_today(self)
-            )
+            self.env["contract.line"]._starlink_change_plan(line, plan, line._starlink_today())
         return True

@@ -123,7 +123,7 @@ class StarlinkServiceLine(models.Model):
             for number, line in existing.items()
             if number not in seen and line.state in ("active", "suspended")
         )
-        gone.write({"state": "cancelled", "date_end": fields.Date.today()})
+        gone.write({"state": "cancelled", "date_end": account.company_id._starlink_today()})
         if errors:
             _logger.warning("Starlink lines of %s: %d skipped", account.display_name, len(errors))
         return len(seen) - len(errors), len(errors), "; ".join(errors[:5])
@@ -256,7 +256,7 @@ class StarlinkServiceLine(models.Model):
         get their forecast. After ``max_batches`` the run stops and triggers itself for the
         rest. Returns the number of lines forecast.
         """
-        today = today or fields.Date.context_today(self)
+        today = today or self._starlink_today()
         domain = self._get_forecast_domain(today)
         lines = self.search(domain, limit=batch_size * max_batches, order="id")
         run = self._forecast_in_batches(lines, today, batch_size)
@@ -304,7 +304,7 @@ class StarlinkServiceLine(models.Model):
     def action_refresh_forecast(self):
         """Forecast these lines now: for whoever may edit them (Sales & Support and above)."""
         self.check_access("write")
-        today = fields.Date.context_today(self)
+        today = self._starlink_today()
         # Savepoints isolate a failing line; the request commits once, at its end.
         run = self._forecast_in_batches(self, today, FORECAST_BATCH_SIZE, commit=False)
         return bool(run.done)
@@ -315,7 +315,7 @@ class StarlinkServiceLine(models.Model):
         One vectorised run (``lib.forecast``) over all lines: daily forecasts replace the
         previous ones, the cycle totals land on the lines. Returns the number of lines.
         """
-        today = today or fields.Date.context_today(self)
+        today = today or self._starlink_today()
         lines = self.with_context(starlink_date=today).filtered(
             lambda line: 1 <= line.billing_day <= 31
         )
