@@ -145,6 +145,7 @@ def copy_binary(columns, device_keys, alert_bits):
         return None
     keys = np.fromiter(map(device_keys.__getitem__, columns["device"]), np.int64, count)
     stamps = (np.asarray(columns["ts_ms"], dtype=np.int64) - PG_EPOCH_MS) * 1000
+    order = np.lexsort((stamps, keys))
     fields = [
         (keys, ">i4"),
         (stamps, ">i8"),
@@ -171,5 +172,5 @@ def copy_binary(columns, device_keys, alert_bits):
             tuples[f"l{position}"] = -1
         else:
             tuples[f"l{position}"] = np.dtype(dtype).itemsize
-            tuples[f"v{position}"] = values
-    return tuples[np.lexsort((stamps, keys))].tobytes()
+            tuples[f"v{position}"] = values[order]
+    return tuples.tobytes()

@@ -9,6 +9,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.switch_interval import short_switch_interval
 from ..lib.telemetry_columns import ColumnBatch, decode_parts
 from ..lib.telemetry_copy import (
     BINARY_HEADER,
@@ -434,7 +435,7 @@ class StarlinkTelemetrySample(models.Model):
         oldest = _ms(self._oldest_accepted())
         samples = new = too_old = 0
         keys = {}
-        with ThreadPoolExecutor(max_workers=1) as storer:
+        with short_switch_interval(), ThreadPoolExecutor(max_workers=1) as storer:
             storing = None
             # each part is decoded while the one before it is stored
             for part in decode_parts(payload, self._ingest_part_rows):
