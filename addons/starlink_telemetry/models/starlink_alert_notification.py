@@ -62,7 +62,8 @@ class StarlinkAlertNotification(models.AbstractModel):
         it is sent, and never sent twice; a commit follows each batch (with ``commit``). An
         alert whose notification fails (e.g. its mail template raises for this client) is
         marked failed with the reason and does not stop the others. The mail shows the
-        line's cycle figures as of ``starlink_date`` in the context (default: today).
+        line's cycle figures as of ``starlink_date`` in the context (default: the line's
+        company's today).
         """
         domain = self._get_alerts_to_notify_domain()
         alerts = self.search(domain, limit=batch_size * max_batches, order="id")
@@ -131,9 +132,9 @@ class StarlinkAlertNotification(models.AbstractModel):
         """
         told = self._to_notify()
         (self - told).write({"notify_state": "superseded", "notify_error": False})
-        for alert in told.with_context(
-            starlink_date=self.env.context.get("starlink_date") or fields.Date.context_today(self)
-        ):
+        # Unless the caller pins starlink_date, each line's cycle figures count from its own
+        # company's day (starlink.service.line._starlink_today), not the sender's.
+        for alert in told:
             rule, line = alert.rule_id, alert.service_line_id
             if rule.notify_staff:
                 alert._notify_staff()

@@ -139,7 +139,8 @@ class StarlinkAlertRule(models.Model):
             raise AccessError(
                 self.env._("Only a Starlink Organization Admin can evaluate alert rules.")
             )
-        today = fields.Date.context_today(self)
+        # The day of the company it runs in, as the scheduled action (not the user's).
+        today = self.env.company._starlink_today()
         alerts = self.env["starlink.alert"]
         # Savepoints isolate a failing line or mail; the request commits once, at its end.
         created = alerts._evaluate_rules(self, today, fields.Datetime.now(), commit=False)

@@ -22,3 +22,4 @@ from . import test_margin_record_rules
 from . import test_whole_path
 from . import test_nonpayment
 from . import test_ops_status
+from . import test_alert_billing_day_time_zone
