@@ -172,7 +172,7 @@ class StarlinkServiceLine(models.Model):
             "series": shaped["series"],
             "has_data": peak_value is not None,
             "totals": totals,
-            "unit": "GB",
+            "unit": _("GB"),
             "aria_label": summary,
         }
 
@@ -250,7 +250,7 @@ class StarlinkServiceLine(models.Model):
                 },
                 "limit": {"label": _("Limit"), "color": colors["limit"]},
             },
-            "unit": "GB",
+            "unit": _("GB"),
             "aria_label": summary,
         }
 
@@ -326,6 +326,8 @@ class StarlinkServiceLine(models.Model):
             start=date_label(start, "day", True),
             end=date_label(end, "day", True),
         )
+        # The units shown on the axes and read out, in the visitor's language.
+        unit_labels = {"ms": "ms", "Mbps": _("Mbps"), "%": "%"}
         chart_list = []
         for key, metrics, unit, y_max in PERFORMANCE_CHARTS:
             parts = []
@@ -342,14 +344,14 @@ class StarlinkServiceLine(models.Model):
                             avg=number(stats["avg"], digits),
                             min=number(stats["min"], digits),
                             max=number(stats["max"], digits),
-                            unit=unit,
+                            unit=unit_labels[unit],
                         )
                     )
             chart_list.append(
                 {
                     "key": key,
                     "title": titles[key],
-                    "unit": unit,
+                    "unit": unit_labels[unit],
                     "y_max": y_max,
                     "datasets": [
                         {

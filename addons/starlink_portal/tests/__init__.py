@@ -16,3 +16,4 @@ from . import test_portal_accessibility
 from . import test_portal_live_bus
 from . import test_portal_live_bus_browser
 from . import test_portal_request_time_zones
+from . import test_portal_french
