@@ -67,11 +67,11 @@ class StarlinkPortal(CustomerPortal):
 
         ``child_of`` would first read the contacts (two queries each time a search meets it);
         this subquery costs none, like the record rules that match the same commercial
-        partner.
+        partner. Searched as the visitor: a portal user reads the contacts of his own
+        commercial entity only (Odoo's rule on partners), never another client's.
         """
         return (
             request.env["res.partner"]
-            .sudo()
             .with_context(active_test=False)
             ._search([("commercial_partner_id", "=", partner.commercial_partner_id.id)])
         )
@@ -238,6 +238,7 @@ class StarlinkPortal(CustomerPortal):
         depends on the user is the visitor's (his time zone for today, his alerts read or
         unread), not the superuser's.
         """
+        # the access check (the user's record rules, else the line's token) comes first
         line_sudo = self._document_check_access(
             "starlink.service.line", line_id, access_token=access_token
         )
