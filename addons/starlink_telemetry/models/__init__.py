@@ -23,6 +23,7 @@ from . import starlink_sync_status
 from . import starlink_telemetry_hourly
 from . import starlink_telemetry_sample
 from . import starlink_telemetry_sample_compaction
+from . import starlink_telemetry_sample_devices
 from . import starlink_telemetry_sample_partitions
 from . import starlink_terminal
 from . import starlink_usage_daily
