@@ -20,35 +20,31 @@ class TestPortalFrench(StarlinkPortalCase):
         self.assertEqual(response.status_code, 200, response.text[:300])
         return response.text
 
+    def assertPageSays(self, url, french, english):
+        html = self.page(url)
+        for text in french:
+            self.assertIn(text, html)
+        for text in english:
+            self.assertNotIn(text, html)
+
     def test_dashboard_in_french(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
-        html = self.page("/my/starlink")
-        for french in (
-            "Lignes de service",
-            "jours restants",
-            "Consommé sur ce cycle",
-            "Tous les forfaits",
-            "Appliquer",
-            "Détails",
-        ):
-            self.assertIn(french, html)
-        for english in ("days left", "Used this cycle", "All plans", "Service Lines"):
-            self.assertNotIn(english, html)
+        self.assertPageSays(
+            "/my/starlink",
+            french=("Lignes de service", "jours restants", "Consommé sur ce cycle",
+                    "Tous les forfaits", "Appliquer", "Détails"),
+            english=("days left", "Used this cycle", "All plans", "Service Lines"),
+        )  # fmt: skip
 
     def test_line_page_in_french(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
-        html = self.page(self.line_url(self.line_a))
-        for french in (
-            "Jours restants",
-            "Données prioritaires",
-            "Jour de début du cycle",
-            "Changer de forfait ou ajouter des données",
-            "Dernier signal :",
-            "Go par cycle",
-        ):
-            self.assertIn(french, html)
-        for english in ("Days left", "Priority data", "Change plan or add data", "GB per cycle"):
-            self.assertNotIn(english, html)
+        self.assertPageSays(
+            self.line_url(self.line_a),
+            french=("Jours restants", "Données prioritaires", "Jour de début du cycle",
+                    "Changer de forfait ou ajouter des données", "Dernier signal :",
+                    "Go par cycle"),
+            english=("Days left", "Priority data", "Change plan or add data", "GB per cycle"),
+        )  # fmt: skip
 
     def test_english_client_unchanged(self):
         self.authenticate("sl_portal_b", "sl_portal_b")
