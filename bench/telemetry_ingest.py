@@ -6,9 +6,11 @@ Measures, in one run and on the same rows, and prints as ratios (never asserts t
                 row of 18.0.1.0.0, ``bench/telemetry_legacy.py``), formatted by that shape's
                 ``copy_buffer``, into a bare table (no index, no partitions), one commit per
                 batch; terminals and routers, as the stream delivers them;
-* ``stream``    the full path of a stream poll: ``_ingest_payload(payload)`` (decoded in
-                parts, each stored while the next is decoded) and a commit, on stream answers
-                built by the Starlink simulator's own generator (terminals, routers and IP
+* ``stream``    the full path of the stream poller catching up a backlog:
+                ``_ingest_payloads(payloads)`` (each answer decoded in parts, each part
+                stored while the next is decoded, the next answer decoded while the last
+                part of one is stored) and a commit per answer, on stream answers built by
+                the Starlink simulator's own generator (terminals, routers and IP
                 allocations); ``decode_columns`` of the same answers is timed apart;
 * ``ours``      ``starlink.telemetry.sample._ingest(rows)`` per batch of the same rows as
                 tuples, one commit per batch;
@@ -73,7 +75,7 @@ def parse_args(argv=None):
         "--stream-answers",
         type=int,
         default=0,
-        help="stream answers put through _ingest_payload per run (0: all)",
+        help="stream answers put through _ingest_payloads per run (0: all)",
     )
     parser.add_argument(
         "--chart-hours",
@@ -274,12 +276,13 @@ class Bench:
         return result
 
     def run_stream(self, payloads, decode):
-        """Full path of a poll: ``_ingest_payload`` of an answer (decoded part by part while
-        the previous part is stored), then a commit; then, apart, the decoding alone."""
+        """Full path of the poller in a backlog: ``_ingest_payloads`` of the answers (each
+        decoded in parts while the part before is stored, the next answer decoded while
+        the last part of one is stored), a commit as each answer is yielded; then, apart,
+        the decoding alone."""
         self.reset_store()
         with self.meter.measure() as result:
-            for payload in payloads:
-                batch, _result = self.Sample._ingest_payload(payload)
+            for batch, _result in self.Sample._ingest_payloads(payloads):
                 self.cr.commit()
                 result["rows"] += (
                     batch.row_count - batch.skipped_count - sum(batch.ignored.values())

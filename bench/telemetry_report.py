@@ -23,7 +23,7 @@ def report(args, runs, facts):
     has_cpu = cpu["stream"] == cpu["stream"]  # not NaN
     labels = {
         "copy": "COPY, today's row shape (baseline)",
-        "stream": "_ingest_payload (full path)",
+        "stream": "_ingest_payloads (full path)",
         "decode": "  decode_columns alone (Python)",
         "ours": "_ingest of tuples",
         "reingest": "_ingest again, same rows (0 new)",

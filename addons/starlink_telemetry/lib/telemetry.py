@@ -336,6 +336,12 @@ def _stream_data(payload):
     return data if isinstance(data, dict) else {}
 
 
+def stream_row_count(payload):
+    """Number of rows of a stream answer (``data.values``)."""
+    values = _stream_data(payload).get("values")
+    return len(values) if isinstance(values, list) else 0
+
+
 def row_kind(batch, position, row, known, columns):
     """The device type of stream row ``row`` when it is one of ``known``; otherwise None, the
     row counted on ``batch``: ignored for a type the answer names but we do not store (IP

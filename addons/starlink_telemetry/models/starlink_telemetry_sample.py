@@ -1,6 +1,6 @@
 import io
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -75,6 +75,23 @@ def rows_to_columns(rows):
             tuple(name for name in alerts.split(",") if name) if alerts else ()
         )
     return by_kind
+
+
+class _Answer:
+    """A stream answer being stored by ``_ingest_payloads``."""
+
+    def __init__(self, oldest_ms):
+        self.batch = ColumnBatch()  # its counts and software versions, no samples
+        self.oldest_ms = oldest_ms  # samples before it are refused (retention)
+        self.samples = self.new = self.too_old = 0
+        self.known = {}  # what its parts settled (see ``_prepare_copy``)
+        self.savepoint = None  # opened before its first part is stored
+
+    def add(self, part):
+        """Count a decoded part of the answer (its samples go on to be stored)."""
+        self.too_old += part.drop_older_than(self.oldest_ms)
+        self.samples += part.sample_count
+        self.batch.add(part)
 
 
 class StarlinkTelemetrySample(models.Model):
@@ -229,45 +246,59 @@ class StarlinkTelemetrySample(models.Model):
         return self._store_columns(rows_to_columns(rows)) if rows else 0
 
     @api.model
-    def _store_columns(self, by_kind, keys=None):
+    def _store_columns(self, by_kind, known=None):
         """Store decoded columns (``{device type: columns}``, see ``lib.telemetry_columns``).
 
-        ``keys``: device keys already known in this transaction (``{device id: key}``, see
-        ``_device_keys``), completed here. Returns the number of new samples.
+        ``known``: what earlier parts of the same answer settled (see ``_prepare_copy``).
+        Returns the number of new samples.
         """
-        copy = self._prepare_copy(by_kind, keys)
+        copy = self._prepare_copy(by_kind, known)
         return self._write_copy(copy) if copy else 0
 
     @api.model
-    def _prepare_copy(self, by_kind, keys=None):
+    def _prepare_copy(self, by_kind, known=None):
         """What ``_write_copy`` needs to store decoded columns: their devices and alert names
-        known, their partitions created, their ``COPY`` data. None when there is no sample."""
+        known, their partitions created, their ``COPY`` data. None when there is no sample.
+
+        ``known`` (a dict, completed here) keeps what is settled for the parts of one answer,
+        so that each part queries only what is new: device keys (``keys``), alert bits per
+        device type (``bits``), partitions (``hours``) and the end of the compacted hours.
+        """
         by_kind = {kind: columns for kind, columns in by_kind.items() if len(columns["device"])}
         if not by_kind:
             return None
+        known = {} if known is None else known
+        keys = known.setdefault("keys", {})
         devices = {}
         for kind, columns in by_kind.items():
             devices.update(dict.fromkeys(columns["device"], kind))
-        keys = {} if keys is None else keys
         unknown = {device: kind for device, kind in devices.items() if device not in keys}
         if unknown:
             keys.update(self._device_keys(unknown))
         bits, hours, oldest = {}, set(), None
         for kind, columns in by_kind.items():
+            kind_bits = known.setdefault("bits", {}).setdefault(kind, {})
             names = {name for alerts in set(columns["alerts"]) for name in alerts}
-            bits[kind] = self._alert_bits(kind, names)
+            if not names <= kind_bits.keys():
+                kind_bits.update(self._alert_bits(kind, names))
+            bits[kind] = kind_bits
             stamps = np.asarray(columns["ts_ms"], dtype=np.int64)
             first, last = int(stamps.min()), int(stamps.max())
             oldest = first if oldest is None else min(oldest, first)
             for ms in range(first - first % 3_600_000, last + 1, 3_600_000):
                 hours.add(EPOCH + timedelta(milliseconds=ms))
-        self._ensure_partitions(hours)
+        settled = known.setdefault("hours", set())
+        if not hours <= settled:
+            self._ensure_partitions(hours - settled)
+            settled |= hours
+        if "compacted_until" not in known:
+            known["compacted_until"] = _ms(self._compacted_until())
         buffer, binary = self._copy_buffer(by_kind, keys, bits)
         return {
             "buffer": buffer,
             "binary": binary,
             "count": sum(len(columns["device"]) for columns in by_kind.values()),
-            "late": oldest < _ms(self._compacted_until()),
+            "late": oldest < known["compacted_until"],
         }
 
     @api.model
@@ -348,33 +379,89 @@ class StarlinkTelemetrySample(models.Model):
 
     @api.model
     def _ingest_payload(self, payload):
-        """Decode and store a stream answer, in parts: while PostgreSQL stores a part (in a
-        second thread, which waits on the server most of the time), the next one is decoded.
-        Each part is stored as ``_store_columns`` does, all in the caller's transaction. One
-        thread at a time uses the cursor: decoding needs none, and the next part's devices and
-        partitions are settled (``_prepare_copy``) only once the last part's COPY is done.
+        """Decode and store a stream answer in the caller's transaction (as
+        ``_ingest_payloads`` does). Returns ``(batch, result)``: the answer's counts and
+        software versions (a ``ColumnBatch`` without samples) and what ``_ingest_batch``
+        returns."""
+        (stored,) = self._ingest_payloads([payload])
+        return stored
 
-        Returns ``(batch, result)``: the answer's counts and software versions (a
-        ``ColumnBatch`` without samples) and what ``_ingest_batch`` returns.
+    @api.model
+    def _ingest_payloads(self, payloads):
+        """Decode and store stream answers one after the other (a generator): yields
+        ``(batch, result)`` as ``_ingest_payload`` returns it once all the samples of an
+        answer are in the transaction.
+
+        An answer is decoded in parts: while PostgreSQL stores a part (in a second thread,
+        which waits on the server most of the time), the next one is decoded, and while the
+        last part of an answer is stored, the next answer is taken from ``payloads`` and its
+        first part decoded. One thread at a time uses the cursor: decoding needs none, a
+        part's devices and partitions are settled (``_prepare_copy``) once the COPY before it
+        is done, and nothing runs on the cursor when an answer is yielded, so that the caller
+        can commit it (and record what follows it) before the next answer is stored.
+
+        Each answer is stored under its own savepoint: an error rolls back the answer being
+        stored and is raised. An answer already taken from ``payloads`` is then lost with it
+        (``payloads`` should only fetch the next answer when the stream has a backlog); an
+        error taking the next answer is raised after the answer being stored is yielded.
         """
-        answer = ColumnBatch()
         oldest = _ms(self._oldest_accepted())
-        samples = new = too_old = 0
-        keys = {}
+        payloads = iter(payloads)
+        answer = None
+        storing = None  # (the COPY of a part running in the second thread, its answer)
         with short_switch_interval(), ThreadPoolExecutor(max_workers=1) as storer:
-            storing = None
-            # each part is decoded while the one before it is stored
-            for part in decode_parts(payload, self._ingest_part_rows):
-                too_old += part.drop_older_than(oldest)
-                samples += part.sample_count
-                answer.add(part)
+            try:
+                while True:
+                    try:
+                        payload = next(payloads)
+                    except StopIteration:
+                        break
+                    except Exception:
+                        if storing:  # the answer stored meanwhile is complete: it comes first
+                            stored, storing = self._copy_done(*storing), None
+                            yield self._answer_stored(stored)
+                        raise
+                    answer = _Answer(oldest)
+                    for part in decode_parts(payload, self._ingest_part_rows):
+                        answer.add(part)
+                        if storing:
+                            stored, storing = self._copy_done(*storing), None
+                            if stored is not answer:  # the last part of the answer before
+                                yield self._answer_stored(stored)
+                        if answer.savepoint is None:
+                            answer.savepoint = self.env.cr.savepoint(flush=False)
+                        copy = self._prepare_copy(part.columns, answer.known)
+                        storing = copy and (storer.submit(self._write_copy, copy), answer)
+                    if not storing:  # nothing of it left to store
+                        yield self._answer_stored(answer)
                 if storing:
-                    new += storing.result()
-                copy = self._prepare_copy(part.columns, keys)
-                storing = copy and storer.submit(self._write_copy, copy)
-            if storing:
-                new += storing.result()
-        return answer, self._ingest_result(answer, samples, new, too_old)
+                    stored, storing = self._copy_done(*storing), None
+                    yield self._answer_stored(stored)
+            except BaseException:
+                if storing:
+                    wait([storing[0]])  # the second thread leaves the cursor first
+                for unfinished in (answer, storing and storing[1]):
+                    if unfinished and unfinished.savepoint:
+                        unfinished.savepoint.close(rollback=True)  # once (idempotent)
+                raise
+
+    @api.model
+    def _copy_done(self, future, answer):
+        """Wait for a part's COPY; returns its answer (its savepoint rolled back on error)."""
+        try:
+            answer.new += future.result()
+        except Exception:
+            answer.savepoint.close(rollback=True)
+            raise
+        return answer
+
+    @api.model
+    def _answer_stored(self, answer):
+        """``(batch, result)`` of an answer whose samples are all stored."""
+        if answer.savepoint is not None:
+            answer.savepoint.close(rollback=False)
+        result = self._ingest_result(answer.batch, answer.samples, answer.new, answer.too_old)
+        return answer.batch, result
 
     @api.model
     def _ingest_result(self, batch, samples, new, too_old):

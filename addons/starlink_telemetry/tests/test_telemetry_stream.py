@@ -124,10 +124,13 @@ class TestTelemetryStream(StarlinkSimulatorCase):
     @mute_logger(MODELS_LOGGER)
     def test_batch_committed_before_status_and_health(self):
         events = []
-        ingest = self._patch(
-            "starlink.telemetry.sample", "_ingest_payload",
-            lambda model, payload: events.append("batch") or ingest(model, payload),
-        )  # fmt: skip
+
+        def ingest_payloads(model, payloads):
+            for stored in ingest(model, payloads):
+                events.append("batch")
+                yield stored
+
+        ingest = self._patch("starlink.telemetry.sample", "_ingest_payloads", ingest_payloads)
         self._patch("starlink.account", "_commit", lambda model: events.append("commit"))
 
         def status_fails(account, stream, values):
