@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib.switch_interval import short_switch_interval
+from ..lib.telemetry import stream_row_count
 from ..lib.telemetry_columns import ColumnBatch, decode_parts
 from ..lib.telemetry_copy import (
     BINARY_HEADER,
@@ -440,6 +441,11 @@ class StarlinkTelemetrySample(models.Model):
             except BaseException:
                 if storing:
                     wait([storing[0]])  # the second thread leaves the cursor first
+                    if answer is not storing[1]:
+                        _logger.error(
+                            "Starlink telemetry: storing an answer failed; the next answer, "
+                            "%d rows received are lost with it", stream_row_count(payload),
+                        )  # fmt: skip
                 for unfinished in (answer, storing and storing[1]):
                     if unfinished and unfinished.savepoint:
                         unfinished.savepoint.close(rollback=True)  # once (idempotent)

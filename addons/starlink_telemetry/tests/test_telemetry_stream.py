@@ -5,6 +5,8 @@ from odoo import fields, sql_db
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..lib.client import StarlinkClient
+from ..lib.exceptions import StarlinkError
 from .common import StarlinkSimulatorCase
 
 MODELS_LOGGER = "odoo.addons.starlink_telemetry"  # models and API client warnings
@@ -115,7 +117,9 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         self.assertEqual(self._samples(), [], "the failed batch is rolled back whole")
 
     def _patch(self, model, name, replacement):
-        cls = type(self.env[model])
+        return self._patch_class(type(self.env[model]), name, replacement)
+
+    def _patch_class(self, cls, name, replacement):
         original = getattr(cls, name)
         setattr(cls, name, replacement)
         self.addCleanup(setattr, cls, name, original)
@@ -189,6 +193,88 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         """Stream calls Starlink answered (each one moved the read position)."""
         log = self.simulator.control("GET", "stats")["log"]
         return sum(e["route"] == "/public/v2/telemetry/stream" and e["status"] == 200 for e in log)
+
+    def _record_backlog_events(self):
+        """Events of a backlog poll: each stream call, each answer all stored, each commit;
+        returns the events and the new samples of each answer stored."""
+        events, new = [], []
+        fetch = self._patch(
+            "starlink.account", "_telemetry_answers",
+            lambda account, client, polls, calls: (
+                events.append("fetch") or payload
+                for payload in fetch(account, client, polls, calls)
+            ),
+        )  # fmt: skip
+
+        def answer_stored(model, answer):
+            events.append("stored")
+            new.append(answer.new)
+            return stored(model, answer)
+
+        stored = self._patch("starlink.telemetry.sample", "_answer_stored", answer_stored)
+        self._patch("starlink.account", "_commit", lambda model: events.append("commit"))
+        self.account.telemetry_batch_size = 200  # the simulator's 8-hour backlog: full answers
+        return events, new
+
+    def test_backlog_next_answer_fetched_while_the_last_is_stored(self):
+        events, new = self._record_backlog_events()
+        self.assertTrue(self.account._poll_telemetry(polls=3))
+        # An answer is committed (then its status and health written: a commit each) once
+        # the next one is fetched; the last one once the polls are spent.
+        answers = [event for event in events if event != "commit"]
+        self.assertEqual(answers, ["fetch", "fetch", "stored", "fetch", "stored", "stored"])
+        self.assertEqual(events[:4], ["fetch", "fetch", "stored", "commit"])
+        self.assertEqual(self._stream_answers(), 3)
+        samples = self._samples()
+        self.assertEqual(len({(s[0], s[1]) for s in samples}), len(samples))
+        self.assertEqual(len(samples), sum(new), "every answer stored, each sample once")
+        self.assertTrue(all(new), new)
+        self.assertEqual(self.status("telemetry").state, "ok")
+        self.assertEqual(
+            self.status("telemetry").message, f"{new[-1]} new samples, 0 already stored"
+        )
+
+    @mute_logger(MODELS_LOGGER)
+    def test_backlog_answer_failing_rolls_back_alone(self):
+        """The second answer of a backlog fails while the third is fetched: the first stays
+        committed, the second is rolled back whole, the third (fetched, never stored) is
+        lost with it and said so; the poll stops there."""
+        events, new = self._record_backlog_events()
+
+        def write_copy(model, copy):
+            new = original(model, copy)  # the rows are in the table ...
+            if "stored" in events:  # ... when a part of the second answer fails
+                raise RuntimeError("disk full")
+            return new
+
+        original = self._patch("starlink.telemetry.sample", "_write_copy", write_copy)
+        with self.assertLogs(MODELS_LOGGER, "ERROR") as logs:
+            self.assertTrue(self.account._poll_telemetry(polls=5))
+        self.assertEqual(events.count("fetch"), 3)
+        self.assertEqual(self._stream_answers(), 3)
+        self.assertEqual(len(self._samples()), new[0], "the first answer only")
+        self.assertEqual(self.status("telemetry").state, "error")
+        self.assertIn("disk full", self.status("telemetry").message)
+        self.assertRegex(logs.output[0], r"the next answer, \d+ rows received are lost")
+
+    @mute_logger(MODELS_LOGGER)
+    def test_backlog_fetch_failing_keeps_the_answer_stored_meanwhile(self):
+        events, new = self._record_backlog_events()
+        calls = []
+
+        def telemetry_stream(client, batch_size, max_linger_ms):
+            calls.append(batch_size)
+            if len(calls) == 2:
+                raise StarlinkError("Starlink answered 503")
+            return stream(client, batch_size, max_linger_ms)
+
+        stream = self._patch_class(StarlinkClient, "telemetry_stream", telemetry_stream)
+        self.assertTrue(self.account._poll_telemetry(polls=3))
+        # the answer, its status and health committed, then the failure recorded
+        self.assertEqual(events, ["fetch", "stored", "commit", "commit", "commit", "commit"])
+        self.assertEqual(len(self._samples()), new[0], "the first answer is stored")
+        self.assertEqual(self.status("telemetry").state, "error")
+        self.assertIn("503", self.status("telemetry").message)
 
     def test_second_poller_skips_and_loses_nothing(self):
         _other, lock = self._hold_poll_lock()
