@@ -125,6 +125,49 @@ def test_handmade_bad_values_first_reason_wins():
     ]
 
 
+IP_COLUMNS = ["DeviceType", "UtcTimestampNs", "DeviceId", "AccountNumber", "Ipv4", "Ipv6Ue",
+              "Ipv6Cpe"]  # fmt: skip
+
+
+def test_ip_allocations_column_by_column():
+    ts = 1_784_548_800_123_456_789
+    clean = [
+        ["i", ts, "ut01-a", "ACC-1", ["100.64.0.1"], ["2605::/64"], ["2605::/56", "2605::1"]],
+        ["i", ts + 1000, "ut01-b", None, None, [], None],  # a tombstone
+    ]
+    payload = {"data": {"columnNamesByDeviceType": {"i": IP_COLUMNS}, "values": clean}}
+    cols = assert_same_as_row_decoder(payload)  # every column clean: converted at once
+    first, tombstone = cols.ip_allocations
+    assert first.device_id == "01-a" and first.account_number == "ACC-1"
+    assert first.ts == datetime(2026, 7, 20, 12, 0, 0, 123456)
+    assert first.ipv4 == ("100.64.0.1",) and first.ipv6_cpe == ("2605::/56", "2605::1")
+    assert tombstone.ipv4 == tombstone.ipv6_ue == tombstone.ipv6_cpe == ()
+    assert tombstone.account_number is None and cols.sample_count == 0
+
+
+def test_ip_allocations_bad_values_first_reason_wins():
+    ts = 1_784_548_800_123_456_789
+    values = [
+        ["i", ts, "ut01-a", "ACC-1", ["100.64.0.1"], None, None],
+        ["i", ts, "ut01-c", "ACC-1", "100.64.0.2", None, None],
+        ["i", ts, "ut01-d", "ACC-1", ["100.64.0.3"], [7], None],
+        ["i", "soon", "ut01-e", 5, None, None, None],
+        ["i", ts, "ut01-f", 5, None, None, None],
+        ["i", float(ts), " ut01-g ", "ACC-2", [], [], []],  # a float time, a padded id: kept
+        ["i", ts, "ut01-h", "ACC-2", None, None],
+    ]
+    payload = {"data": {"columnNamesByDeviceType": {"i": IP_COLUMNS}, "values": values}}
+    cols = assert_same_as_row_decoder(payload)
+    assert [a.device_id for a in cols.ip_allocations] == ["01-a", "01-g"]
+    assert [(s.index, s.reason) for s in cols.skipped] == [
+        (1, "Ipv4 is not a list of strings: '100.64.0.2'"),
+        (2, "Ipv6Ue is not a list of strings: [7]"),
+        (3, "UtcTimestampNs is not a number: 'soon'"),
+        (4, "AccountNumber is not a string: 5"),
+        (6, "expected 7 values, got 6"),
+    ]
+
+
 def test_missing_required_column_and_empty_answers():
     payload = {"data": {"columnNamesByDeviceType": {"u": ["DeviceType", "DeviceId"]},
                         "values": [["u", "ut1"], ["u", "ut2"]]}}  # fmt: skip

@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import compress
+from itertools import chain, compress
 
 import numpy as np
 
@@ -29,12 +29,14 @@ from .telemetry import (
     DECODERS,
     TERMINAL_PREFIX,
     BadRow,
+    IpAllocation,
     SkippedRow,
     _alerts,
     _device_id,
     _integer,
     _number,
     _stream_data,
+    _strings,
     _text,
     _timestamp,
     alert_names,
@@ -58,6 +60,8 @@ ROUTER_MEASURES = (
     ("WifiPopPingLatencyMs", None, 0, None, 1.0),
 )
 MEASURE_KEYS = ("downlink", "uplink", "ping_drop", "latency", "obstruction", "signal")
+# IP allocation columns holding lists of addresses: (column name in the answer, key).
+IP_LIST_COLUMNS = (("Ipv4", "ipv4"), ("Ipv6Ue", "ipv6_ue"), ("Ipv6Cpe", "ipv6_cpe"))
 
 
 @dataclass
@@ -68,7 +72,8 @@ class ColumnBatch:
     the epoch, UTC), ``downlink``/``uplink`` (Mbps, as the API sends them), ``ping_drop``
     (0-1), ``latency`` (ms), ``obstruction`` (%), ``signal``, ``uptime`` (s), ``alerts``
     (tuples of names). Absent measures are None. ``software_versions`` maps a terminal to
-    the latest version it reported; ``ip_allocations`` are typed records (few, row-wise).
+    the latest version it reported; ``ip_allocations`` are typed records (decoded column by
+    column too, then made records: a few per terminal and hour).
     """
 
     columns: dict = field(default_factory=dict)
@@ -182,6 +187,41 @@ def _timestamps(values, name, bad):
             out.append(None)
             continue
         out.append((moment - _EPOCH) // timedelta(milliseconds=1))
+    return out
+
+
+def _datetimes(values, name, bad):
+    """Naive UTC datetimes (to the microsecond) from nanoseconds since the epoch."""
+    if set(map(type, values)) == {int}:
+        try:
+            stamps = np.array(values, dtype=np.int64)
+        except OverflowError:
+            stamps = None
+        if stamps is not None and stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
+            return (stamps // 1000).astype("datetime64[us]").tolist()
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(_timestamp(value, name))
+        except BadRow as error:
+            _fail(bad, i, error)
+            out.append(None)
+    return out
+
+
+def _string_lists(values, name, bad):
+    """Tuples of strings from lists of strings (None: empty)."""
+    if set(map(type, values)) <= {list, type(None)}:
+        items = chain.from_iterable(filter(None, values))
+        if set(map(type, items)) <= {str}:
+            return [() if value is None else tuple(value) for value in values]
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(_strings(value, name))
+        except BadRow as error:
+            _fail(bad, i, error)
+            out.append(())
     return out
 
 
@@ -308,6 +348,9 @@ def _decode_kind(kind, positions, rows, columns, names, batch):
     if bad:
         keep = np.array([i for i in range(len(rows)) if i not in bad], dtype=np.intp)
         decoded = {key: _take(column, keep) for key, column in decoded.items()}
+    if kind == "i":
+        batch.ip_allocations.extend(map(IpAllocation._make, zip(*decoded.values())))
+        return
     decoded["ts_ms"] = np.asarray(decoded["ts_ms"], dtype=np.int64)
     versions = decoded.pop("software_version")
     if kind == "u":
@@ -323,6 +366,15 @@ def _decode_columns(kind, rows, index, names, bad):
         position = index.get(name)
         return none if position is None else list(map(operator.itemgetter(position), rows))
 
+    if kind == "i":  # the fields of an IpAllocation, in its order
+        result = {
+            "device": _devices(column("DeviceId"), "DeviceId", bad, strip_prefix=True),
+            "ts": _datetimes(column("UtcTimestampNs"), "UtcTimestampNs", bad),
+            "account_number": _texts(column("AccountNumber"), "AccountNumber", bad),
+        }
+        for name, key in IP_LIST_COLUMNS:
+            result[key] = _string_lists(column(name), name, bad)
+        return result
     result = {
         "device": _devices(column("DeviceId"), "DeviceId", bad, strip_prefix=kind == "u"),
         "ts_ms": _timestamps(column("UtcTimestampNs"), "UtcTimestampNs", bad),
@@ -373,8 +425,7 @@ def decode_columns(payload):
     """Decode a telemetry stream answer into a :class:`ColumnBatch`.
 
     Same rules as :func:`.telemetry.decode_stream`: the same rows are kept, skipped (with
-    the same reasons) or ignored; IP allocations are decoded row by row (one every few
-    minutes per terminal).
+    the same reasons) or ignored, and IP allocations are the same records.
     """
     (batch,) = decode_parts(payload)
     return batch
@@ -405,14 +456,6 @@ def _decode_part(values, start, columns, known, names):
     _group_rows(values, columns, groups, batch, start)
     for kind, (positions, rows) in groups.items():
         if not rows:
-            continue
-        if kind == "i":
-            decoder = DECODERS["i"][0](known[kind], names.get(kind, {}))
-            for position, row in zip(positions, rows, strict=True):
-                try:
-                    batch.ip_allocations.append(decoder.decode(row))
-                except BadRow as exc:
-                    batch.skipped.append(SkippedRow(position, kind, str(exc)))
             continue
         _decode_kind(kind, positions, rows, known[kind], names.get(kind, {}), batch)
     batch.skipped.sort(key=lambda row: row.index)

@@ -81,11 +81,12 @@ def rows_to_columns(rows):
 class _Answer:
     """A stream answer being stored by ``_ingest_payloads``."""
 
-    def __init__(self, oldest_ms):
+    def __init__(self, oldest_ms, keys):
         self.batch = ColumnBatch()  # its counts and software versions, no samples
         self.oldest_ms = oldest_ms  # samples before it are refused (retention)
         self.samples = self.new = self.too_old = 0
-        self.known = {}  # what its parts settled (see ``_prepare_copy``)
+        # what its parts settled (see ``_prepare_copy``); device keys of earlier answers too
+        self.known = {"keys": keys}
         self.savepoint = None  # opened before its first part is stored
 
     def add(self, part):
@@ -405,8 +406,11 @@ class StarlinkTelemetrySample(models.Model):
         stored and is raised. An answer already taken from ``payloads`` is then lost with it
         (``payloads`` should only fetch the next answer when the stream has a backlog); an
         error taking the next answer is raised after the answer being stored is yielded.
+        Device keys are looked up once a call: the caller keeps what was stored before an
+        answer it was given (committed or not).
         """
         oldest = _ms(self._oldest_accepted())
+        keys = {}  # device keys, kept from one answer to the next (the devices stay)
         payloads = iter(payloads)
         answer = None
         storing = None  # (the COPY of a part running in the second thread, its answer)
@@ -422,7 +426,7 @@ class StarlinkTelemetrySample(models.Model):
                             stored, storing = self._copy_done(*storing), None
                             yield self._answer_stored(stored)
                         raise
-                    answer = _Answer(oldest)
+                    answer = _Answer(oldest, keys)
                     for part in decode_parts(payload, self._ingest_part_rows):
                         answer.add(part)
                         if storing:
