@@ -517,7 +517,9 @@ def measure(args, odoo, registry, ctx, facts):
                 # the one before raw, the 22 others compacted
                 end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
                 bench.Sample._compact(before=end - timedelta(hours=2), commit=True)
-                facts["hot_day_raw_hours"] = len(bench.Sample._partitions())
+                facts["hot_day_raw_hours"] = bench.fetch(
+                    "SELECT count(DISTINCT date_trunc('hour', ts)) FROM starlink_telemetry_raw"
+                )[0][0]  # hours with raw rows (the partitions of the hours to come are empty)
                 facts["hot_day_bytes"] = (
                     bench.store_bytes("starlink_telemetry_raw")
                     + bench.store_bytes("starlink_telemetry_compact")

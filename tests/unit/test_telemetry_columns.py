@@ -246,6 +246,17 @@ def test_copy_binary_sorts_by_device_and_time():
     tuples = _parse_binary(copy_binary(columns, {"a": 1, "b": 2}, {}))
     order = [(struct.unpack(">i", t[0])[0], struct.unpack(">f", t[2])[0]) for t in tuples]
     assert order == [(1, 2.0), (1, 4.0), (2, 3.0), (2, 1.0)]
+    # the same sample twice: the first one received stays first
+    columns["ts_ms"] = np.array([3_000, 2_000, 3_000, 2_000])
+    tuples = _parse_binary(copy_binary(columns, {"a": 1, "b": 2}, {}))
+    order = [(struct.unpack(">i", t[0])[0], struct.unpack(">f", t[2])[0]) for t in tuples]
+    assert order == [(1, 2.0), (1, 4.0), (2, 1.0), (2, 3.0)]
+    # keys and times too wide for one 64-bit sort key: sorted alike
+    columns["ts_ms"] = np.array([3_000, 2_000, 1_000, 4_000]) * 10_000_000
+    big = {"a": 2**31 - 2, "b": 2**31 - 1}
+    tuples = _parse_binary(copy_binary(columns, big, {}))
+    order = [(struct.unpack(">i", t[0])[0], struct.unpack(">f", t[2])[0]) for t in tuples]
+    assert order == [(2**31 - 2, 2.0), (2**31 - 2, 4.0), (2**31 - 1, 3.0), (2**31 - 1, 1.0)]
 
 
 def test_drop_older_than():

@@ -124,6 +124,16 @@ def _alert_mask_array(columns, alert_bits):
     return np.fromiter(map(masks.__getitem__, columns), dtype=np.int64, count=len(columns))
 
 
+def _device_time_order(keys, stamps):
+    """Positions of the samples sorted by device, then time (stable: of two samples of a
+    device at the same time, the first one received stays first)."""
+    first = int(stamps.min())
+    span = int(stamps.max()) - first + 1
+    if int(keys.max()) < 2**62 // span:  # one 64-bit sort key: about twice as fast
+        return np.argsort(keys * span + (stamps - first), kind="stable")
+    return np.lexsort((stamps, keys))
+
+
 def copy_binary(columns, device_keys, alert_bits):
     """The tuples of one device type in PostgreSQL's binary COPY format (no header), in
     :data:`STORE_COLUMNS` order, sorted by device and time; None when a column mixes values
@@ -145,7 +155,7 @@ def copy_binary(columns, device_keys, alert_bits):
         return None
     keys = np.fromiter(map(device_keys.__getitem__, columns["device"]), np.int64, count)
     stamps = (np.asarray(columns["ts_ms"], dtype=np.int64) - PG_EPOCH_MS) * 1000
-    order = np.lexsort((stamps, keys))
+    order = _device_time_order(keys, stamps)
     fields = [
         (keys, ">i4"),
         (stamps, ">i8"),
