@@ -367,7 +367,9 @@ class StarlinkAccount(models.Model):
         Sample = self.env["starlink.telemetry.sample"]
         try:
             with self._starlink_client() as client:
-                answers = self._telemetry_answers(client, polls, calls)
+                answers = self._telemetry_answers(
+                    client, polls, calls, self.telemetry_batch_size, self.telemetry_linger_ms
+                )
                 for batch, result in Sample._ingest_payloads(answers):
                     self._commit()
                     values = self._stream_success_values(fields.Datetime.now(), result)
@@ -379,14 +381,19 @@ class StarlinkAccount(models.Model):
             return False
         return True
 
-    def _telemetry_answers(self, client, polls, calls):
-        """Stream answers, the next one fetched only after a full one (a backlog)."""
+    @api.model
+    def _telemetry_answers(self, client, polls, calls, batch_size, linger_ms):
+        """Stream answers, the next one fetched only after a full one (a backlog).
+
+        Runs while the answer before is stored (see ``_ingest_payloads``): it must not use
+        the database cursor, hence the settings given as values.
+        """
         for _call in range(polls):
             started = time.monotonic()
-            payload = client.telemetry_stream(self.telemetry_batch_size, self.telemetry_linger_ms)
+            payload = client.telemetry_stream(batch_size, linger_ms)
             calls.append((started, stream_row_count(payload)))
             yield payload
-            if calls[-1][1] < self.telemetry_batch_size:
+            if calls[-1][1] < batch_size:
                 return
 
     @api.model

@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import timedelta
 
 from odoo import fields, sql_db
@@ -200,9 +201,9 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         events, new = [], []
         fetch = self._patch(
             "starlink.account", "_telemetry_answers",
-            lambda account, client, polls, calls: (
+            lambda account, client, polls, calls, *settings: (
                 events.append("fetch") or payload
-                for payload in fetch(account, client, polls, calls)
+                for payload in fetch(account, client, polls, calls, *settings)
             ),
         )  # fmt: skip
 
@@ -233,6 +234,45 @@ class TestTelemetryStream(StarlinkSimulatorCase):
         self.assertEqual(
             self.status("telemetry").message, f"{new[-1]} new samples, 0 already stored"
         )
+
+    def test_backlog_cursor_left_alone_while_an_answer_is_stored(self):
+        """From the moment a part's COPY is handed to the second thread until it ends, the
+        poller's own thread fetches and decodes the next answer without a query on the
+        cursor, even with every cache emptied after each answer (so that a setting read
+        meanwhile would query the database)."""
+        in_flight, clashes = [], []
+
+        def prepare_copy(model, by_kind, known=None):
+            copy = original_prepare(model, by_kind, known)
+            if copy:
+                in_flight.append(threading.get_ident())  # handed over next
+            return copy
+
+        def write_copy(model, copy):
+            try:
+                time.sleep(0.05)  # the poller's thread goes on meanwhile
+                return original_copy(model, copy)
+            finally:
+                in_flight.clear()
+
+        def execute(cr, query, *args, **kwargs):
+            if threading.get_ident() in in_flight:
+                clashes.append(str(query)[:80])
+            return original_execute(cr, query, *args, **kwargs)
+
+        def after_batch(account, batch):
+            after(account, batch)
+            account.env.invalidate_all()
+
+        Sample = "starlink.telemetry.sample"
+        original_prepare = self._patch(Sample, "_prepare_copy", prepare_copy)
+        original_copy = self._patch(Sample, "_write_copy", write_copy)
+        original_execute = self._patch_class(type(self.env.cr), "execute", execute)
+        after = self._patch("starlink.account", "_after_telemetry_batch", after_batch)
+        self.account.telemetry_batch_size = 200  # the simulator's backlog: full answers
+        self.assertTrue(self.account._poll_telemetry(polls=3))
+        self.assertEqual(self.status("telemetry").state, "ok", self.status("telemetry").message)
+        self.assertEqual(clashes, [])
 
     @mute_logger(MODELS_LOGGER)
     def test_backlog_answer_failing_rolls_back_alone(self):
