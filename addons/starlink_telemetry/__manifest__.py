@@ -13,7 +13,7 @@ terminal's health up to date.
     "license": "LGPL-3",
     "depends": ["starlink_base"],
     "external_dependencies": {
-        "python": ["numpy", "pandas", "requests", "scikit-learn", "threadpoolctl"]
+        "python": ["numpy", "orjson", "pandas", "requests", "scikit-learn", "threadpoolctl"]
     },
     "data": [
         "security/ir.model.access.csv",

@@ -1,5 +1,6 @@
 """Backoff, timeouts and typed errors of the Starlink API client, against the simulator."""
 
+import math
 import random
 import socket
 
@@ -10,6 +11,7 @@ from starlink_telemetry_lib.exceptions import (
     StarlinkConnectionError,
     StarlinkError,
     StarlinkNotFoundError,
+    StarlinkProtocolError,
     StarlinkRateLimitError,
     StarlinkServerError,
     StarlinkTimeoutError,
@@ -143,3 +145,40 @@ def test_backoff_is_bounded_with_jitter():
     delays = [client._backoff(attempt) for attempt in range(10)]
     assert all(0.5 * min(8.0, 2**n) <= d <= min(8.0, 2**n) for n, d in enumerate(delays))
     assert len({round(d, 6) for d in delays[4:]}) > 1  # jittered, not constant at the cap
+
+
+
+def _response(body, status=200):
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    return response
+
+
+def _client():
+    return StarlinkClient(
+        base_url="http://127.0.0.1:9", token_url="http://127.0.0.1:9/token",
+        client_id="id", client_secret="secret",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"values": [[1.5, 2, "a", null, true]]}', {"values": [[1.5, 2, "a", None, True]]}),
+        (b'{"wanRxBytes": 18446744073709551615}', {"wanRxBytes": 2**64 - 1}),  # 64-bit: exact
+        ('{"name": "Zürich"}'.encode("utf-16"), {"name": "Zürich"}),  # encoding detected
+    ],
+)
+def test_json_answers_parsed_fast_or_as_the_standard_parser_does(body, expected):
+    assert _client()._json("POST", "/telemetry/stream", _response(body)) == expected
+
+
+def test_json_nan_read_as_the_standard_parser_does():
+    """NaN is not JSON, yet the standard parser reads it: so does the client."""
+    assert math.isnan(_client()._json("POST", "/x", _response(b'{"value": NaN}'))["value"])
+
+
+def test_non_json_answer_is_a_protocol_error():
+    with pytest.raises(StarlinkProtocolError, match="non-JSON"):
+        _client()._json("GET", "/x", _response(b"<html>busy</html>"))

@@ -26,6 +26,7 @@ import logging
 import random
 import time
 
+import orjson
 import requests
 
 from .exceptions import (
@@ -362,7 +363,10 @@ class StarlinkTransport:
         if not response.content:
             return {}
         try:
-            return response.json()
+            try:  # about a quarter faster than the standard parser on telemetry answers
+                return orjson.loads(response.content)
+            except orjson.JSONDecodeError:  # NaN, not UTF-8...
+                return response.json()
         except ValueError:
             if response.status_code >= 300:
                 return {}
