@@ -9,3 +9,4 @@ from . import test_portal_ticket
 from . import test_support_dashboard
 from . import test_portal_a11y
 from . import test_ticket_rules
+from . import test_portal_french

@@ -1,0 +1,63 @@
+from odoo.tests import tagged
+
+from .common_portal import StarlinkHelpdeskPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestHelpdeskPortalFrench(StarlinkHelpdeskPortalCase):
+    """A client whose language is French reads Support's portal pages in French
+    (starlink_helpdesk's i18n/fr.po), and the line and terminal badges too (starlink_base's)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["starlink_base", "starlink_portal", "starlink_helpdesk"], ["fr_FR"]
+        )
+        cls.user_a.lang = "fr_FR"
+
+    def assertSays(self, html, french, english):
+        for text in french:
+            self.assertIn(text, html)
+        for text in english:
+            self.assertNotIn(text, html)
+
+    def test_dashboard_cards_and_badges_in_french(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        html = self.url_open("/my/starlink").text
+        self.assertSays(
+            html,
+            french=("Signaler un problème", "En ligne", "data-health=\"online\""),
+            english=("Report a problem", "Online"),
+        )
+
+    def test_ticket_form_and_its_errors_in_french(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        html = self.url_open(self.ticket_form_url(self.line_a)).text
+        self.assertSays(
+            html,
+            french=("Que se passe-t-il ?", "Envoyer à l", "Photos ou fichiers", "Choisir…"),
+            english=("What happens?", "Send to support", "Photos or files"),
+        )
+        # the website keeps a French visitor on the /fr/ addresses: the form posts there
+        response = self.url_open(
+            "/fr" + self.ticket_form_url(self.line_a),
+            data={"csrf_token": self.form_values(html, "o_starlink_ticket_form")["csrf_token"],
+                  "subject": "", "description": "Gardé", "category": str(self.cat_connection.id)},
+            allow_redirects=False,
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 400)
+        self.assertSays(
+            response.text,
+            french=("Donnez un titre court à votre problème.", "Gardé"),
+            english=("Please give your problem a short title.",),
+        )
+
+    def test_help_pages_in_french(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        self.assertSays(
+            self.url_open("/my/help").text,
+            french=("Rechercher dans l", "Catégories d"),
+            english=("Search the help pages", "Help categories"),
+        )
