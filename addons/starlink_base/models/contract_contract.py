@@ -163,34 +163,43 @@ class ContractContract(models.Model):
         invoiced by batches (one ``account.move.create`` per batch) in a savepoint; a failing
         batch is invoiced again contract by contract, each in its own savepoint, and the
         failure is logged and recorded on the contract (and on the service lines it was
-        billing), the others go on. A commit follows each batch (never inside tests)."""
+        billing), the others go on. A commit follows each batch (never inside tests). Each
+        company is invoiced on its own day (``res.company._starlink_today``)."""
         if create_type != "invoice":
             return super()._cron_recurring_create(date_ref, create_type)
-        date_ref = date_ref or self.env.company._starlink_today()
+        for company in self.env["res.company"].search([]):
+            # each company is invoiced on its own day (its time zone), as its lines count it
+            self.with_company(company)._cron_recurring_create_company(
+                date_ref or company._starlink_today()
+            )
+        return True
+
+    @api.model
+    def _cron_recurring_create_company(self, date_ref):
+        """``_cron_recurring_create`` of the contracts of the current company."""
+        company = self.env.company
         domain = expression.AND(
             [
                 self._get_contracts_to_invoice_domain(date_ref),
-                [("generation_type", "=", create_type)],
+                [("generation_type", "=", "invoice"), ("company_id", "=", company.id)],
             ]
         )
         contracts = self.search(domain).filtered(
             lambda contract: not contract.date_end
             or contract.recurring_next_date <= contract.date_end
         )
-        for company in contracts.company_id:
-            of_company = contracts.filtered(lambda c, company=company: c.company_id == company)
-            of_company = of_company.with_company(company)
-            for start in range(0, len(of_company), INVOICE_BATCH_SIZE):
-                of_company[start : start + INVOICE_BATCH_SIZE]._invoice_batch(date_ref)
-                self._commit_batch()
-        ended = self._get_starlink_final_overage_lines(date_ref)
+        for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
+            contracts[start : start + INVOICE_BATCH_SIZE]._invoice_batch(date_ref)
+            self._commit_batch()
+        ended = self._get_starlink_final_overage_lines(date_ref).filtered(
+            lambda line: line.contract_id.company_id == company
+        )
         contracts = ended.contract_id
         for start in range(0, len(contracts), INVOICE_BATCH_SIZE):
             for contract in contracts[start : start + INVOICE_BATCH_SIZE]:
                 lines = ended.filtered(lambda line, contract=contract: line.contract_id == contract)
-                contract.with_company(contract.company_id)._invoice_in_savepoint(date_ref, lines)
+                contract._invoice_in_savepoint(date_ref, lines)
             self._commit_batch()
-        return True
 
     @api.model
     def _get_starlink_final_overage_lines(self, date_ref):

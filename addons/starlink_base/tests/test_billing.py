@@ -152,6 +152,39 @@ class TestBilling(TransactionCase):
         self.assertAlmostEqual(second.amount_untaxed, 141.5)
         self.assertEqual(line.contract_line_id.starlink_overage_date, date(2026, 7, 5))
 
+    def test_each_company_invoiced_on_its_own_day(self):
+        """On 5 July 2026 at 12:30 UTC it is already 6 July (00:30) in Auckland: the lines of
+        the Auckland company start their new period and are invoiced, those of a company on
+        UTC wait for their own 6 July."""
+        self.company.partner_id.tz = "Pacific/Auckland"
+        utc = self.env["res.company"].create({"name": "Reseller UTC"})
+        self.env["account.chart.template"].try_loading(
+            "generic_coa", company=utc, install_demo=False
+        )
+        utc.partner_id.tz = "UTC"
+        account = self.env["starlink.account"].create(
+            {"name": "UTC Account", "account_number": "ACC-UTC", "company_id": utc.id}
+        )
+        auckland_line = self._line("SL-TZ-NZ")
+        utc_line = self._line(
+            "SL-TZ-UTC", client=self._create_client("Client UTC"), account_id=account.id,
+            company_id=utc.id,
+        )  # fmt: skip
+        with freeze_time("2026-06-20 00:30"):  # 20 June in both
+            auckland_line.action_start_billing()
+            utc_line.with_company(utc).action_start_billing()
+            self._invoice()
+        auckland, on_utc = auckland_line.billing_contract_id, utc_line.billing_contract_id
+        self.assertEqual((len(self._invoices(auckland)), len(self._invoices(on_utc))), (1, 1))
+        with freeze_time("2026-07-05 12:30"):
+            self._invoice()
+        self.assertEqual((len(self._invoices(auckland)), len(self._invoices(on_utc))), (2, 1))
+        self.assertEqual(self._invoices(auckland)[-1].invoice_date, date(2026, 7, 6))
+        with freeze_time("2026-07-06 00:30"):
+            self._invoice()
+        self.assertEqual((len(self._invoices(auckland)), len(self._invoices(on_utc))), (2, 2))
+        self.assertEqual(self._invoices(on_utc)[-1].invoice_date, date(2026, 7, 6))
+
     def test_invoicing_twice_bills_once(self):
         line = self._line("SL-BILL-2")
         with freeze_time("2026-06-20"):
