@@ -68,15 +68,16 @@ class StarlinkAlert(models.Model):
 
         Each rule is evaluated on its lines batch by batch (a failing line never stops the
         others, see ``_evaluate_rules``); the first batches of notifications follow at once,
-        the rest in the notification action. Returns the alerts created.
+        the rest in the notification action. Returns the alerts created. Each line is
+        evaluated on its company's day (``today`` pins one day for all).
         """
-        today = today or self.env.company._starlink_today()
         now = now or fields.Datetime.now()
         rules = self.env["starlink.alert.rule"].search(self._get_rules_to_evaluate_domain())
         created = self._evaluate_rules(rules, today, now)
         self.env["ir.cron"]._notify_progress(done=len(rules), remaining=0)
         # The first notifications at once; the notification action does the rest.
-        __, remaining = self.with_context(starlink_date=today)._notify_pending()
+        sender = self.with_context(starlink_date=today) if today else self
+        __, remaining = sender._notify_pending()
         if remaining:
             self.env.ref("starlink_telemetry.ir_cron_starlink_alert_notify")._trigger()
         return created
@@ -92,16 +93,19 @@ class StarlinkAlert(models.Model):
         A rule runs on batches of lines, each in a savepoint (and committed, with
         ``commit``); a batch that fails is retried in halves down to the failing line, which
         is logged and listed on the rule (``last_error``) while the other lines' alerts are
-        kept.
+        kept. A line is evaluated on its company's day (a rule without a company watches
+        lines of several), or on ``today`` when given.
         """
         created = self.browse()
         for rule in rules:
             lines = self.env["starlink.service.line"].search(rule._get_watched_lines_domain())
-            lines = lines.with_context(starlink_date=today)
             batch_created = []
 
             def evaluate(batch, rule=rule, batch_created=batch_created):
-                batch_created.append(self._evaluate_lines(rule, batch, today, now))
+                for company, of_company in batch.grouped("company_id").items():
+                    day = today or company._starlink_today()
+                    of_company = of_company.with_context(starlink_date=day)
+                    batch_created.append(self._evaluate_lines(rule, of_company, day, now))
 
             run = run_in_batches(
                 self.env, lines, evaluate, batch_size=EVALUATE_BATCH_SIZE, commit=commit,

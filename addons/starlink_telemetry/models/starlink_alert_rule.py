@@ -139,12 +139,11 @@ class StarlinkAlertRule(models.Model):
             raise AccessError(
                 self.env._("Only a Starlink Organization Admin can evaluate alert rules.")
             )
-        # The day of the company it runs in, as the scheduled action (not the user's).
-        today = self.env.company._starlink_today()
+        # Each line on its company's day, as the scheduled action (not the user's day).
         alerts = self.env["starlink.alert"]
         # Savepoints isolate a failing line or mail; the request commits once, at its end.
-        created = alerts._evaluate_rules(self, today, fields.Datetime.now(), commit=False)
-        __, remaining = alerts.with_context(starlink_date=today)._notify_pending(commit=False)
+        created = alerts._evaluate_rules(self, None, fields.Datetime.now(), commit=False)
+        __, remaining = alerts._notify_pending(commit=False)
         if remaining:
             self.env.ref("starlink_telemetry.ir_cron_starlink_alert_notify")._trigger()
         failed = sum(self.mapped("last_error_count"))

@@ -73,3 +73,22 @@ class TestAlertBillingDayTimeZone(StarlinkLineCase):
         body = self._mail(alert).body_html
         self.assertIn("Usage this cycle: 85.0 GB", body)
         self.assertIn("31 days left in the cycle", body)
+
+    def test_scheduled_evaluation_counts_each_line_company_day(self):
+        """A rule of no company watches a line in Auckland and one on UTC: at the same
+        instant the first is in its cycle of 1 December, the second still in November's."""
+        utc = self.env["res.company"].create({"name": "Reseller on UTC"})
+        utc.partner_id.tz = "UTC"
+        account = self.env["starlink.account"].create(
+            {"name": "UTC account", "account_number": "ACC-TZ-UTC", "company_id": utc.id}
+        )
+        utc_line = self._line(
+            "AST-TZ-UTC", company_id=utc.id, account_id=account.id, partner_id=self.client.id
+        )
+        self._use(USERS_DAY, 85.0, line=utc_line)  # 85 GB on its 30 November
+        with freeze_time(INSTANT):
+            self.Alert._cron_evaluate(now=INSTANT)
+        alerts = self.Alert.search([("rule_id", "=", self.rule.id)])
+        keys = {alert.service_line_id: alert.key for alert in alerts}
+        self.assertEqual(keys.get(self.line), f"cycle:{COMPANY_DAY}")
+        self.assertEqual(keys.get(utc_line), "cycle:2026-11-01")
