@@ -22,8 +22,28 @@ def _int(value):
 
 class StarlinkHelpdeskPortal(StarlinkPortal):
     _starlink_ticket_suggestion_limit = 5
+    _starlink_line_ticket_limit = 10
 
     # ------------------------------------------------------------------ values
+
+    def _prepare_starlink_line_values(self, line_sudo, access_token=None, **kwargs):
+        values = super()._prepare_starlink_line_values(
+            line_sudo, access_token=access_token, **kwargs
+        )
+        values["tickets"] = self._starlink_line_tickets(line_sudo)
+        return values
+
+    def _starlink_line_tickets(self, line_sudo):
+        """The line's latest support tickets the user may open himself, open ones first
+        (none for a share link): searched as the user (the helpdesk's portal rules)."""
+        Ticket = request.env["helpdesk.ticket"]
+        if request.env.user._is_public() or not Ticket.has_access("read"):
+            return Ticket
+        return Ticket.search(
+            [("service_line_id", "=", line_sudo.id)],
+            order="closed, create_date desc, id desc",
+            limit=self._starlink_line_ticket_limit,
+        )
 
     def _starlink_ticket_choices(self, line_sudo, terminal=None, category=None):
         """The terminal and category chosen in the form, as records of the line's offer

@@ -54,6 +54,15 @@ class TestHelpdeskPortalFrench(StarlinkHelpdeskPortalCase):
             english=("Please give your problem a short title.",),
         )
 
+    def test_line_page_tickets_in_french(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        self.assertSays(
+            self.url_open(self.line_url(self.line_a)).text,
+            french=("Tickets d'assistance", "Tous les tickets", "Ouvert le",
+                    "Signaler un problème"),
+            english=("Support tickets", "All tickets", "Report a problem"),
+        )
+
     def test_help_pages_in_french(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
         self.assertSays(

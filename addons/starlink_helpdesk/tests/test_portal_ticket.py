@@ -1,5 +1,6 @@
 """Portal: "Report a problem" on a service line, and a client's tickets (isolation)."""
 
+import lxml.html
 import requests
 
 from odoo.tests import tagged
@@ -48,6 +49,33 @@ class TestPortalTicketForm(StarlinkHelpdeskPortalCase):
         url = self.ticket_form_url(self.line_a)
         self.assertIn(f'href="{url}"', self.get(self.line_url(self.line_a)).text)
         self.assertIn(f'href="{url}"', self.get("/my/starlink").text)
+
+    def test_line_page_lists_its_tickets(self):
+        """The line page lists the line's tickets, open ones first, with a link to each;
+        not another line's (nor another client's), not for a visitor with a share link."""
+        closed_stage = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        old = self.ticket_a.copy({"name": "Alpha old fault", "stage_id": closed_stage.id})
+        other_line = self.ticket_a.copy(
+            {"name": "Alpha second line", "service_line_id": self.line_a2.id,
+             "terminal_id": self.terminal_a2.id}
+        )  # fmt: skip
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        html = self.get(self.line_url(self.line_a)).text
+        doc = lxml.html.fromstring(html)
+        rows = doc.xpath("//*[@id='o_starlink_line_tickets']//tr[hasclass('o_starlink_ticket')]")
+        titles = [row.xpath("./td[2]")[0].text_content().strip() for row in rows]
+        self.assertEqual(titles, ["Alpha farm drop-outs", "Alpha old fault"])
+        self.assertIn(f'href="/my/ticket/{self.ticket_a.id}"', html)
+        self.assertIn(f'href="/my/ticket/{old.id}"', html)
+        self.assertNotIn(other_line.name, html)
+        self.assertNotIn(self.ticket_b.name, html)
+        # A share link shows the line, not its tickets.
+        self.authenticate(None, None)
+        token = self.line_a._portal_ensure_token()
+        shared = self.get(self.line_url(self.line_a, access_token=token))
+        self.assertEqual(shared.status_code, 200)
+        self.assertNotIn("o_starlink_line_tickets", shared.text)
+        self.assertNotIn(self.ticket_a.name, shared.text)
 
 
 @tagged("post_install", "-at_install")
