@@ -133,6 +133,19 @@ def _fail(bad, position, error):
     bad.setdefault(position, str(error))
 
 
+def _per_value(values, convert, name, bad, failed=None):
+    """``convert(value, name)`` of each value (the row decoder's converter); a value it
+    refuses is recorded in ``bad`` and gives ``failed``."""
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(convert(value, name))
+        except BadRow as error:
+            _fail(bad, i, error)
+            out.append(failed)
+    return out
+
+
 _NUMBER_TYPES = frozenset((float, int))
 _TEXT_TYPES = frozenset((str, type(None)))
 _NONE_TYPE = {type(None)}
@@ -199,14 +212,7 @@ def _datetimes(values, name, bad):
             stamps = None
         if stamps is not None and stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
             return (stamps // 1000).astype("datetime64[us]").tolist()
-    out = []
-    for i, value in enumerate(values):
-        try:
-            out.append(_timestamp(value, name))
-        except BadRow as error:
-            _fail(bad, i, error)
-            out.append(None)
-    return out
+    return _per_value(values, _timestamp, name, bad)
 
 
 def _string_lists(values, name, bad):
@@ -215,14 +221,7 @@ def _string_lists(values, name, bad):
         items = chain.from_iterable(filter(None, values))
         if set(map(type, items)) <= {str}:
             return [() if value is None else tuple(value) for value in values]
-    out = []
-    for i, value in enumerate(values):
-        try:
-            out.append(_strings(value, name))
-        except BadRow as error:
-            _fail(bad, i, error)
-            out.append(())
-    return out
+    return _per_value(values, _strings, name, bad, failed=())
 
 
 def _numbers(values, name, bad, low, high, scale):
@@ -283,14 +282,7 @@ def _integers(values, name, bad):
 def _texts(values, name, bad):
     if set(map(type, values)) <= _TEXT_TYPES:
         return list(values)
-    out = []
-    for i, value in enumerate(values):
-        try:
-            out.append(_text(value, name))
-        except BadRow as error:
-            _fail(bad, i, error)
-            out.append(None)
-    return out
+    return _per_value(values, _text, name, bad)
 
 
 def _alert_column(values, names, bad):
