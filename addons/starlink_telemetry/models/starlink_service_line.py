@@ -254,17 +254,24 @@ class StarlinkServiceLine(models.Model):
         A batch is one vectorised run in a savepoint, committed; a failing batch is retried
         in halves down to the failing line, which gets a note in its chatter while the others
         get their forecast. After ``max_batches`` the run stops and triggers itself for the
-        rest. Returns the number of lines forecast.
+        rest. Each company's lines are forecast as of its own day (``today`` pins one day for
+        all). Returns the number of lines forecast.
         """
-        today = today or self._starlink_today()
-        domain = self._get_forecast_domain(today)
-        lines = self.search(domain, limit=batch_size * max_batches, order="id")
-        run = self._forecast_in_batches(lines, today, batch_size)
+        budget, count, done, remaining = batch_size * max_batches, 0, 0, 0
+        for company in self.env["res.company"].search([]):
+            day = today or company._starlink_today()
+            domain = [*self._get_forecast_domain(day), ("company_id", "=", company.id)]
+            lines = self.search(domain, limit=budget, order="id") if budget else self.browse()
+            run = self._forecast_in_batches(lines, day, batch_size)
+            budget -= len(lines)
+            count += run.count
+            done += len(run.done)
+            remaining += self.search_count(domain)
         report_progress(
             self.env, "starlink_telemetry.ir_cron_starlink_forecast",
-            done=run.count, remaining=self.search_count(domain),
+            done=count, remaining=remaining,
         )  # fmt: skip
-        return len(run.done)
+        return done
 
     @api.model
     def _get_forecast_domain(self, today):

@@ -92,3 +92,19 @@ class TestAlertBillingDayTimeZone(StarlinkLineCase):
         keys = {alert.service_line_id: alert.key for alert in alerts}
         self.assertEqual(keys.get(self.line), f"cycle:{COMPANY_DAY}")
         self.assertEqual(keys.get(utc_line), "cycle:2026-11-01")
+
+    def test_forecasts_run_on_each_line_company_day(self):
+        utc = self.env["res.company"].create({"name": "Reseller on UTC"})
+        utc.partner_id.tz = "UTC"
+        account = self.env["starlink.account"].create(
+            {"name": "UTC account", "account_number": "ACC-TZ-UTC2", "company_id": utc.id}
+        )
+        utc_line = self._line(
+            "AST-TZ-UTC2", company_id=utc.id, account_id=account.id, partner_id=self.client.id
+        )
+        lines = self.line | utc_line
+        lines.forecast_run_date = False
+        with freeze_time(INSTANT):
+            self.env["starlink.service.line"]._cron_refresh_forecasts()
+        self.assertEqual(self.line.forecast_run_date, COMPANY_DAY)
+        self.assertEqual(utc_line.forecast_run_date, USERS_DAY)  # 30 November on UTC
