@@ -1,5 +1,6 @@
 import json
 
+from odoo import fields
 from odoo.addons.starlink_telemetry.lib.telemetry_columns import ColumnBatch
 from odoo.addons.starlink_telemetry.tests.common import StarlinkSimulatorCase
 from odoo.tests import new_test_user, tagged
@@ -78,6 +79,19 @@ class TestPortalLiveBus(StarlinkSimulatorCase):
             messages.setdefault(partner_id, []).append(message["payload"]["line_ids"])
         return messages
 
+    def _report_now(self, *terminals):
+        """A sample of each terminal at this very moment, as a poll would store it: the
+        simulator's terminals have outages (up to 40 minutes) at times of day fixed by its
+        seed, and these tests must not depend on the hour they run at."""
+        now = fields.Datetime.now()
+        self.env["starlink.telemetry.sample"]._ingest(
+            [
+                (terminal.user_terminal_id, "u", now, 120.0, 11.0, 0.0, 31.0, 0.1, 900, 0.9,
+                 None)
+                for terminal in terminals
+            ]
+        )  # fmt: skip
+
     def _refresh_only(self, terminal):
         """Make the stored live values of ``terminal`` stale, then let the account follow
         the batch again: the telemetry is the same, so only that terminal changes."""
@@ -92,6 +106,7 @@ class TestPortalLiveBus(StarlinkSimulatorCase):
         return self._live_messages(last)
 
     def test_poll_notifies_each_client_of_its_own_lines(self):
+        self._report_now(self.terminal_a, self.terminal_b, self.terminal_c)
         last = self._last_bus_id()
         self.account._poll_telemetry(polls=1)
         self.assertTrue(self.terminal_a.last_seen and self.terminal_b.last_seen)
@@ -108,6 +123,7 @@ class TestPortalLiveBus(StarlinkSimulatorCase):
         )
 
     def test_only_the_changed_client_is_notified(self):
+        self._report_now(self.terminal_a, self.terminal_b)
         self.account._poll_telemetry(polls=1)
         self.assertEqual(
             self._refresh_only(self.terminal_a),
@@ -121,6 +137,7 @@ class TestPortalLiveBus(StarlinkSimulatorCase):
         )
 
     def test_nothing_sent_without_portal_user_or_change(self):
+        self._report_now(self.terminal_c)
         self.account._poll_telemetry(polls=1)
         self.assertTrue(self.terminal_c.last_seen)
         self.assertEqual(self._refresh_only(self.terminal_c), {}, "client C has no portal user")

@@ -138,6 +138,30 @@ class StarlinkTerminal(models.Model):
         columns = [d[0] for d in self.env.cr.description]
         return {row[0]: dict(zip(columns, row)) for row in self.env.cr.fetchall()}
 
+    # A terminal silent in the recent window is still known to have been seen this long ago
+    # (e.g. offline since before a backlog the poller just caught up with).
+    _last_seen_lookback = timedelta(hours=24)
+
+    def _update_last_seen_before(self, since, exclude=()):
+        """Last seen of these terminals (but ``exclude``) from their latest sample before
+        ``since``, when it is later than the one they have."""
+        silent = self.filtered(lambda terminal: terminal.id not in exclude)
+        if not silent:
+            return
+        floor = since - self._last_seen_lookback
+        self.env.cr.execute(
+            """SELECT terminal_id, max(ts) FROM starlink_telemetry_sample
+                WHERE device_type = 'u' AND terminal_id = ANY(%(ids)s)
+                  AND ts >= %(floor)s AND ts < %(since)s
+                  AND hour >= date_trunc('hour', %(floor)s::timestamp)
+                GROUP BY terminal_id""",
+            {"ids": silent.ids, "floor": floor, "since": since},
+        )
+        for terminal_id, latest in self.env.cr.fetchall():
+            terminal = silent.browse(terminal_id)
+            if not terminal.last_seen or terminal.last_seen < latest:
+                terminal.last_seen = latest
+
     def _update_health(self, now=None):
         """Refresh health, last seen and the latest telemetry values of these terminals.
 
@@ -185,6 +209,7 @@ class StarlinkTerminal(models.Model):
                     "active_alerts",
                 ]
             )
+        self._update_last_seen_before(now - timedelta(minutes=window), exclude=stats)
         by_health = {}
         for terminal in self:
             recent = stats.get(terminal.id)
