@@ -242,7 +242,7 @@ class StarlinkPortal(CustomerPortal):
         line_sudo = self._document_check_access(
             "starlink.service.line", line_id, access_token=access_token
         )
-        return line_sudo.with_user(request.env.user).sudo()
+        return line_sudo._portal_as_visitor(request.env.user)
 
     def _starlink_access_denied(self):
         """Where a visitor without access goes: the login page, or /my when logged in."""

@@ -61,6 +61,13 @@ class StarlinkServiceLine(models.Model):
             healths = [t.health for t in line.terminal_ids if t.active]
             line.portal_health = max(healths, key=HEALTH_RANK.get) if healths else False
 
+    def _portal_as_visitor(self, user):
+        """This line, already checked by the portal (``_document_check_access``: the
+        visitor's record rules or the line's token), as ``user`` in sudo mode: no record
+        rule on what is read through it, but what depends on the user is the visitor's
+        (his time zone, his alerts read or unread)."""
+        return self.with_user(user).sudo()
+
     def _portal_has_forecast(self):
         """Whether the stored forecast is about the current cycle (not an older one)."""
         self.ensure_one()

@@ -59,8 +59,7 @@ class StarlinkReportsPortal(StarlinkPortal):
     def portal_starlink_report_download(self, delivery_id, **kwargs):
         delivery = request.env["starlink.report.delivery"].browse(delivery_id)
         try:
-            delivery.check_access("read")
-            attachment = delivery.exists().sudo().attachment_id
+            attachment = delivery._portal_attachment()
         except (AccessError, MissingError):
             attachment = None
         if not attachment:

@@ -129,3 +129,10 @@ class StarlinkReportDelivery(models.Model):
     def _portal_download_url(self):
         self.ensure_one()
         return f"/my/starlink/reports/{self.id}/download"
+
+    def _portal_attachment(self):
+        """The PDF of this delivery for a user who may read the delivery (his record rules:
+        a client's own reports); raises ``AccessError`` or ``MissingError`` otherwise."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.exists().sudo().attachment_id

@@ -27,13 +27,13 @@ class StarlinkStatusController(http.Controller):
         header = request.httprequest.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
-        if not Status._check_status_token(token):
+        report = Status._status_report_for_token(token)
+        if report is None:
             return request.make_json_response(
                 {"error": "a valid status token is required"},
                 headers=[("WWW-Authenticate", "Bearer"), ("Cache-Control", "no-store")],
                 status=401,
             )
-        report = Status.sudo()._status_report()
         return request.make_json_response(
             report,
             headers=[("Cache-Control", "no-store")],

@@ -48,6 +48,14 @@ class StarlinkOpsStatus(models.AbstractModel):
         )
 
     @api.model
+    def _status_report_for_token(self, token):
+        """The status report for the token-protected route (which has no user), or None
+        when ``token`` is not the configured one: the token is the access check."""
+        if not self._check_status_token(token):
+            return None
+        return self.sudo()._status_report()
+
+    @api.model
     def _failure_threshold_seconds(self):
         params = self.env["ir.config_parameter"].sudo()
         return 60 * int(params.get_param(FAILURE_MINUTES_PARAM, FAILURE_MINUTES))
