@@ -5,6 +5,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import starlink_account
+from . import starlink_account_telemetry
 from . import starlink_alert_rule
 from . import starlink_alert_notification
 from . import starlink_alert
@@ -25,6 +26,7 @@ from . import starlink_telemetry_sample
 from . import starlink_telemetry_sample_compaction
 from . import starlink_telemetry_sample_devices
 from . import starlink_telemetry_sample_partitions
+from . import starlink_telemetry_sample_stream
 from . import starlink_terminal
 from . import starlink_usage_daily
 from . import starlink_usage_forecast
