@@ -176,6 +176,14 @@ class StarlinkPortalCase(HttpCase):
             url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
         return url
 
+    def assertSays(self, html, present, absent):
+        """``html`` holds every text of ``present`` and none of ``absent`` (e.g. a page's
+        words in the client's language and their English originals)."""
+        for text in present:
+            self.assertIn(text, html)
+        for text in absent:
+            self.assertNotIn(text, html)
+
     def get(self, url, **kwargs):
         return self.url_open(url, allow_redirects=kwargs.pop("allow_redirects", False), **kwargs)
 

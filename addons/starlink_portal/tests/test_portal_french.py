@@ -21,11 +21,7 @@ class TestPortalFrench(StarlinkPortalCase):
         return response.text
 
     def assertPageSays(self, url, french, english):
-        html = self.page(url)
-        for text in french:
-            self.assertIn(text, html)
-        for text in english:
-            self.assertNotIn(text, html)
+        self.assertSays(self.page(url), french, english)
 
     def test_dashboard_in_french(self):
         self.authenticate("sl_portal_a", "sl_portal_a")

@@ -180,14 +180,24 @@ def _devices(values, name, bad, strip_prefix):
     return out
 
 
+def _clean_stamps(values):
+    """The column as an int64 array of nanoseconds when every value is an integer within
+    the accepted range (the fast path); None otherwise."""
+    if set(map(type, values)) != {int}:
+        return None
+    try:
+        stamps = np.array(values, dtype=np.int64)
+    except OverflowError:
+        return None
+    if stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
+        return stamps
+    return None
+
+
 def _timestamps(values, name, bad):
-    if set(map(type, values)) == {int}:
-        try:
-            stamps = np.array(values, dtype=np.int64)
-        except OverflowError:
-            stamps = None
-        if stamps is not None and stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
-            return stamps // 1_000_000
+    stamps = _clean_stamps(values)
+    if stamps is not None:
+        return stamps // 1_000_000
     out = []
     for i, value in enumerate(values):
         if type(value) is int and _MIN_TS_NS <= value < _MAX_TS_NS:
@@ -205,13 +215,9 @@ def _timestamps(values, name, bad):
 
 def _datetimes(values, name, bad):
     """Naive UTC datetimes (to the microsecond) from nanoseconds since the epoch."""
-    if set(map(type, values)) == {int}:
-        try:
-            stamps = np.array(values, dtype=np.int64)
-        except OverflowError:
-            stamps = None
-        if stamps is not None and stamps.min() >= _MIN_TS_NS and stamps.max() < _MAX_TS_NS:
-            return (stamps // 1000).astype("datetime64[us]").tolist()
+    stamps = _clean_stamps(values)
+    if stamps is not None:
+        return (stamps // 1000).astype("datetime64[us]").tolist()
     return _per_value(values, _timestamp, name, bad)
 
 

@@ -41,6 +41,17 @@ class TestAlertBillingDayTimeZone(StarlinkLineCase):
         # nothing in the user's cycle (1-30 November).
         self._use(COMPANY_DAY, 85.0)
 
+    def _utc_line(self):
+        """A line of the client in a second company, on UTC."""
+        utc = self.env["res.company"].create({"name": "Reseller on UTC"})
+        utc.partner_id.tz = "UTC"
+        account = self.env["starlink.account"].create(
+            {"name": "UTC account", "account_number": "ACC-TZ-UTC", "company_id": utc.id}
+        )
+        return self._line(
+            "AST-TZ-UTC", company_id=utc.id, account_id=account.id, partner_id=self.client.id
+        )
+
     def _alert(self):
         return self.Alert.search(
             [("rule_id", "=", self.rule.id), ("service_line_id", "=", self.line.id)]
@@ -77,14 +88,7 @@ class TestAlertBillingDayTimeZone(StarlinkLineCase):
     def test_scheduled_evaluation_counts_each_line_company_day(self):
         """A rule of no company watches a line in Auckland and one on UTC: at the same
         instant the first is in its cycle of 1 December, the second still in November's."""
-        utc = self.env["res.company"].create({"name": "Reseller on UTC"})
-        utc.partner_id.tz = "UTC"
-        account = self.env["starlink.account"].create(
-            {"name": "UTC account", "account_number": "ACC-TZ-UTC", "company_id": utc.id}
-        )
-        utc_line = self._line(
-            "AST-TZ-UTC", company_id=utc.id, account_id=account.id, partner_id=self.client.id
-        )
+        utc_line = self._utc_line()
         self._use(USERS_DAY, 85.0, line=utc_line)  # 85 GB on its 30 November
         with freeze_time(INSTANT):
             self.Alert._cron_evaluate(now=INSTANT)
@@ -94,14 +98,7 @@ class TestAlertBillingDayTimeZone(StarlinkLineCase):
         self.assertEqual(keys.get(utc_line), "cycle:2026-11-01")
 
     def test_forecasts_run_on_each_line_company_day(self):
-        utc = self.env["res.company"].create({"name": "Reseller on UTC"})
-        utc.partner_id.tz = "UTC"
-        account = self.env["starlink.account"].create(
-            {"name": "UTC account", "account_number": "ACC-TZ-UTC2", "company_id": utc.id}
-        )
-        utc_line = self._line(
-            "AST-TZ-UTC2", company_id=utc.id, account_id=account.id, partner_id=self.client.id
-        )
+        utc_line = self._utc_line()
         lines = self.line | utc_line
         lines.forecast_run_date = False
         with freeze_time(INSTANT):
