@@ -360,7 +360,7 @@ class Bench:
         )[0][0]
         facts["compacted_samples"] = compacted
         facts["compact_bytes"] = self.store_bytes("starlink_telemetry_compact") / compacted
-        columns = ("offsets_ms", "downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality",
+        columns = ("offsets_ms", "downlink_mbps", "uplink_mbps", "latency", "signal",
                    "uptime_s", "alerts", "ping_drop", "obstruction")  # fmt: skip
         sums = self.fetch(
             "SELECT "
@@ -380,7 +380,7 @@ class Bench:
             self.sql(
                 """INSERT INTO starlink_telemetry_raw
                    SELECT ts - %s * interval '1 hour', device, downlink_mbps, uplink_mbps,
-                          latency_ms, signal_quality, uptime_s, alerts, ping_drop, obstruction
+                          latency, signal, uptime_s, alerts, ping_drop, obstruction
                      FROM starlink_telemetry_raw WHERE ts >= %s
                    ON CONFLICT DO NOTHING""",
                 [shift, end - timedelta(hours=hours)],

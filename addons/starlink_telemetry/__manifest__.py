@@ -6,7 +6,7 @@ Talks to the Starlink Public API V2: synchronises plans, service lines, terminal
 usage, polls the telemetry stream into a partitioned store with hourly rollups, and keeps each
 terminal's health up to date.
 """,
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Starlink",
     "author": "Starlink Reseller Suite",
     "website": "https://github.com/starlink-reseller-suite",

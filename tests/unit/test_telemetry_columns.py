@@ -183,7 +183,7 @@ def test_copy_text_in_store_units():
         "ts_ms": [_ms(datetime(2026, 7, 20, 12, 0, 1, 250000)), _ms(datetime(2026, 7, 20))],
         "downlink": [12.5, None],
         "uplink": [0.05, None],
-        "latency": [31.25, 40.0],
+        "latency": [31.25, 4000.0],
         "signal": [0.9, None],
         "uptime": [3600, None],
         "alerts": [("x", "y"), ()],
@@ -193,11 +193,16 @@ def test_copy_text_in_store_units():
     text = copy_text(columns, {"a": 7, "b": 8}, {"x": 1, "y": 4})
     lines = [line.split("\t") for line in text.splitlines()]
     assert len(lines[0]) == len(STORE_COLUMNS)
-    assert lines[0] == ["7", "2026-07-20T12:00:01.250", "12.5", "0.05", "31.25", "0.9", "3600",
+    # latency in 0.1 ms (rounded half to even), signal quality in 1/10,000
+    assert lines[0] == ["7", "2026-07-20T12:00:01.250", "12.5", "0.05", "312", "9000", "3600",
                         "5", str(round(0.0123 * PING_DROP_SCALE)),
                         str(round(0.127 * OBSTRUCTION_SCALE))]  # fmt: skip
-    assert lines[1] == ["8", "2026-07-20T00:00:00.000", r"\N", r"\N", "40.0", r"\N", r"\N", "0",
-                        "10000", r"\N"]  # fmt: skip
+    # a latency past the smallint range is kept as its maximum (3,276.7 ms)
+    assert lines[1] == ["8", "2026-07-20T00:00:00.000", r"\N", r"\N", "32767", r"\N", r"\N",
+                        "0", "10000", r"\N"]  # fmt: skip
+    mixed = {**columns, "latency": [5000.0, None], "signal": [None, 3.5]}
+    lines = [line.split("\t") for line in copy_text(mixed, {"a": 7, "b": 8}, {}).splitlines()]
+    assert [line[4:6] for line in lines] == [["32767", r"\N"], [r"\N", "32767"]]
     assert copy_text({"device": []}, {}, {}) == ""
 
 
@@ -225,7 +230,7 @@ def test_clean_columns_are_numpy_and_mixed_ones_go_to_copy_text():
     assert copy_binary(cols, keys, {}) is None
     lines = [line.split("\t") for line in copy_text(cols, keys, {}).splitlines()]
     assert [line[:5] for line in lines] == [
-        ["7", "2026-07-20T12:00:00.000", "100.0", r"\N", "31.5"],
+        ["7", "2026-07-20T12:00:00.000", "100.0", r"\N", "315"],
         ["8", "2026-07-20T12:00:15.000", "90.0", r"\N", r"\N"],
     ]
 
@@ -301,8 +306,8 @@ def test_copy_binary_in_store_types():
         "ts_ms": [_ms(ts), _ms(datetime(2000, 1, 1))],
         "downlink": [12.5, 0.0],
         "uplink": [0.05, 3.0],
-        "latency": [31.25, 40.0],
-        "signal": [None, None],
+        "latency": [31.25, 4000.0],
+        "signal": [0.8765, 1.0],
         "uptime": [3600, 0],
         "alerts": [("x", "y"), ()],
         "ping_drop": [0.0123, 1.0],
@@ -316,12 +321,14 @@ def test_copy_binary_in_store_types():
     assert datetime(2000, 1, 1) + timedelta(microseconds=micros) == ts
     assert struct.unpack(">f", down)[0] == 12.5
     assert struct.unpack(">f", up)[0] == pytest.approx(0.05)
-    assert struct.unpack(">f", latency)[0] == 31.25
-    assert signal is None
+    assert struct.unpack(">h", latency) == (312,) and struct.unpack(">h", signal) == (8765,)
+    assert struct.unpack(">h", second[4]) == (32767,) and struct.unpack(">h", second[5]) == (10000,)
     assert struct.unpack(">i", uptime) == (3600,) and struct.unpack(">i", alerts) == (5,)
     assert struct.unpack(">h", drop) == (123,) and struct.unpack(">h", obstruction) == (13,)
     assert struct.unpack(">q", second[1]) == (0,) and struct.unpack(">h", second[8]) == (10000,)
     # a column mixing values and NULLs, or an uptime past the integer range: text instead
     assert copy_binary({**columns, "latency": [1.0, None]}, {"a": 7, "b": 8}, {}) is None
+    keys = {"a": 7, "b": 8}
+    assert _parse_binary(copy_binary({**columns, "signal": [None, None]}, keys, {}))[0][5] is None
     assert copy_binary({**columns, "uptime": [2**31, 1]}, {"a": 7, "b": 8}, {}) is None
     assert copy_binary({"device": []}, {}, {}) == b""

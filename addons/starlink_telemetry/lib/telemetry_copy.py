@@ -10,15 +10,19 @@ import numpy as np
 
 NULL = r"\N"
 
-# Store columns, in COPY order, with their scale: a value is stored as round(value * scale)
-# in a smallint when a scale is given (ping drop 0-1 in 1/10,000; obstruction 0-100 % in
-# 1/100 %), as it is otherwise.
+# Store columns, in COPY order. Measures with a scale are stored as round(value * scale) in
+# a smallint (at most SMALLINT_MAX: a larger value is kept as that maximum): latency in
+# 0.1 ms (up to 3,276.7 ms), signal quality (0-1) and ping drop (0-1) in 1/10,000,
+# obstruction (0-100 %) in 1/100 %. Throughput (Mbps) is stored as a ``real``.
 STORE_COLUMNS = (
-    "device", "ts", "downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality",
+    "device", "ts", "downlink_mbps", "uplink_mbps", "latency", "signal",
     "uptime_s", "alerts", "ping_drop", "obstruction",
 )  # fmt: skip
+LATENCY_SCALE = 10
+SIGNAL_SCALE = 10_000
 PING_DROP_SCALE = 10_000
 OBSTRUCTION_SCALE = 100
+SMALLINT_MAX = 32_767
 
 
 # ---------------------------------------------------------------- COPY text
@@ -39,8 +43,14 @@ def _scaled_texts(values, scale):
     if values.count(None) == len(values):
         return [NULL] * len(values)
     if None not in values:  # numpy rounds half to even, as round() does
-        return list(map(str, np.rint(np.array(values) * scale).astype(np.int64).tolist()))
-    return [NULL if value is None else str(round(value * scale)) for value in values]
+        return list(map(str, _scaled(np.array(values, dtype=np.float64), scale).tolist()))
+    return [NULL if value is None else str(min(round(value * scale), SMALLINT_MAX))
+            for value in values]  # fmt: skip
+
+
+def _scaled(array, scale):
+    """Values of a scaled measure in their storage unit (see :data:`STORE_COLUMNS`)."""
+    return np.minimum(np.rint(array * scale), SMALLINT_MAX).astype(np.int64)
 
 
 def _int_texts(values):
@@ -79,8 +89,8 @@ def copy_text(columns, device_keys, alert_bits):
         _ts_texts(columns["ts_ms"]),
         _float_texts(columns["downlink"]),
         _float_texts(columns["uplink"]),
-        _float_texts(columns["latency"]),
-        _float_texts(columns["signal"]),
+        _scaled_texts(columns["latency"], LATENCY_SCALE),
+        _scaled_texts(columns["signal"], SIGNAL_SCALE),
         _int_texts(columns["uptime"]),
         _alert_masks(columns["alerts"], alert_bits),
         _scaled_texts(columns["ping_drop"], PING_DROP_SCALE),
@@ -107,7 +117,7 @@ def _binary_field(values, dtype, scale=None):
             return False, dtype
     array = np.asarray(values, dtype=np.float64 if scale else None)
     if scale:
-        array = np.rint(array * scale)
+        array = _scaled(array, scale)
     return array, dtype
 
 
@@ -161,8 +171,8 @@ def copy_binary(columns, device_keys, alert_bits):
         (stamps, ">i8"),
         _binary_field(columns["downlink"], ">f4"),
         _binary_field(columns["uplink"], ">f4"),
-        _binary_field(columns["latency"], ">f4"),
-        _binary_field(columns["signal"], ">f4"),
+        _binary_field(columns["latency"], ">i2", LATENCY_SCALE),
+        _binary_field(columns["signal"], ">i2", SIGNAL_SCALE),
         _binary_field(uptime, ">i4"),
         (_alert_mask_array(columns["alerts"], alert_bits), ">i4"),
         _binary_field(columns["ping_drop"], ">i2", PING_DROP_SCALE),

@@ -28,9 +28,9 @@ SAMPLE_STEP_MS = 15_000
 
 # The samples of a compacted row ``c`` (``u``: its arrays, unnested with ordinality ``n``).
 COMPACT_UNNEST = """
-    CROSS JOIN LATERAL unnest(c.offsets_ms, c.downlink_mbps, c.uplink_mbps, c.latency_ms,
-        c.signal_quality, c.uptime_s, c.alerts, c.ping_drop, c.obstruction)
-        WITH ORDINALITY AS u(offset_ms, downlink_mbps, uplink_mbps, latency_ms, signal_quality,
+    CROSS JOIN LATERAL unnest(c.offsets_ms, c.downlink_mbps, c.uplink_mbps, c.latency,
+        c.signal, c.uptime_s, c.alerts, c.ping_drop, c.obstruction)
+        WITH ORDINALITY AS u(offset_ms, downlink_mbps, uplink_mbps, latency, signal,
                              uptime_s, alerts, ping_drop, obstruction, n)
     CROSS JOIN LATERAL (SELECT coalesce(u.offset_ms, c.first_ms + (u.n::integer - 1) * 15000)
                                AS ms) o
@@ -110,11 +110,25 @@ class StarlinkTelemetrySample(models.Model):
     hour = fields.Datetime(readonly=True)
     downlink_mbps = fields.Float(string="Downlink (Mbps)", readonly=True, aggregator="avg")
     uplink_mbps = fields.Float(string="Uplink (Mbps)", readonly=True, aggregator="avg")
-    ping_drop_rate = fields.Float(string="Ping Drop Rate", readonly=True, aggregator="avg")
-    latency_ms = fields.Float(string="Latency (ms)", readonly=True, aggregator="avg")
-    obstruction_percent = fields.Float(string="Obstruction (%)", readonly=True, aggregator="avg")
+    ping_drop_rate = fields.Float(
+        string="Ping Drop Rate", readonly=True, aggregator="avg",
+        help="Share of pings lost over the 15 seconds (0-1), kept to 1/10,000.",
+    )  # fmt: skip
+    latency_ms = fields.Float(
+        string="Latency (ms)", readonly=True, aggregator="avg",
+        help="Average ping latency over the 15 seconds, kept to 0.1 ms; a latency above "
+        "3,276.7 ms is kept as 3,276.7 ms.",
+    )  # fmt: skip
+    obstruction_percent = fields.Float(
+        string="Obstruction (%)", readonly=True, aggregator="avg",
+        help="Moving average of the time obstructed, kept to 0.01 %.",
+    )  # fmt: skip
     uptime_s = fields.Integer(string="Uptime (s)", readonly=True, aggregator="max")
-    signal_quality = fields.Float(readonly=True, aggregator="avg")
+    signal_quality = fields.Float(
+        readonly=True, aggregator="avg",
+        help="Signal-to-noise ratio normalised 0-1 across 0-10 dB, kept to 1/10,000 (a "
+        "value above 3.2767 is kept as 3.2767).",
+    )  # fmt: skip
     alerts = fields.Char(readonly=True)
     compacted = fields.Boolean(readonly=True)
 
@@ -145,8 +159,8 @@ class StarlinkTelemetrySample(models.Model):
                 device integer NOT NULL,
                 downlink_mbps real,
                 uplink_mbps real,
-                latency_ms real,
-                signal_quality real,
+                latency smallint,
+                signal smallint,
                 uptime_s integer,
                 alerts integer NOT NULL DEFAULT 0,
                 ping_drop smallint,
@@ -160,8 +174,8 @@ class StarlinkTelemetrySample(models.Model):
                 offsets_ms integer[] COMPRESSION lz4,
                 downlink_mbps real[] COMPRESSION lz4,
                 uplink_mbps real[] COMPRESSION lz4,
-                latency_ms real[] COMPRESSION lz4,
-                signal_quality real[] COMPRESSION lz4,
+                latency smallint[] COMPRESSION lz4,
+                signal smallint[] COMPRESSION lz4,
                 uptime_s integer[] COMPRESSION lz4,
                 alerts integer[] COMPRESSION lz4,
                 ping_drop smallint[] COMPRESSION lz4,
@@ -188,9 +202,9 @@ class StarlinkTelemetrySample(models.Model):
                    date_trunc('hour', r.ts) AS hour, r.downlink_mbps,
                    r.uplink_mbps,
                    r.ping_drop::float8 / 10000 AS ping_drop_rate,
-                   r.latency_ms,
+                   r.latency::float8 / 10 AS latency_ms,
                    r.obstruction::float8 / 100 AS obstruction_percent, r.uptime_s,
-                   r.signal_quality,
+                   r.signal::float8 / 10000 AS signal_quality,
                    starlink_telemetry_alert_names(d.device_type, r.alerts) AS alerts,
                    false AS compacted
               FROM starlink_telemetry_raw r
@@ -200,9 +214,9 @@ class StarlinkTelemetrySample(models.Model):
                        + floor(extract(epoch FROM {COMPACT_TS}))::bigint AS id,
                    d.device_id, d.device_type, d.terminal_id, {COMPACT_TS} AS ts, c.hour,
                    u.downlink_mbps, u.uplink_mbps,
-                   u.ping_drop::float8 / 10000, u.latency_ms,
+                   u.ping_drop::float8 / 10000, u.latency::float8 / 10,
                    u.obstruction::float8 / 100, {COMPACT_UPTIME},
-                   u.signal_quality,
+                   u.signal::float8 / 10000,
                    starlink_telemetry_alert_names(d.device_type, u.alerts), true
               FROM starlink_telemetry_compact c
               JOIN starlink_telemetry_device d ON d.id = c.device

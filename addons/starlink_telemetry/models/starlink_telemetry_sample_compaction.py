@@ -94,8 +94,8 @@ class StarlinkTelemetrySample(models.Model):
             return 0
         partition = SQL.identifier(self._partition_name(hour))
         self._ensure_partitions({hour.date()}, "starlink_telemetry_compact")
-        measures = ("downlink_mbps", "uplink_mbps", "latency_ms", "signal_quality", "alerts",
-                    "ping_drop", "obstruction")  # fmt: skip
+        measures = ("downlink_mbps", "uplink_mbps", "latency", "signal", "alerts", "ping_drop",
+                    "obstruction")  # fmt: skip
         cr.execute(
             SQL(
                 f"""
@@ -192,10 +192,13 @@ class StarlinkTelemetrySample(models.Model):
                 SQL(
                     """
                 INSERT INTO starlink_telemetry_raw
-                       (ts, device, downlink_mbps, uplink_mbps, latency_ms, signal_quality,
-                        uptime_s, alerts, ping_drop, obstruction)
+                       (ts, device, downlink_mbps, uplink_mbps, latency, signal, uptime_s,
+                        alerts, ping_drop, obstruction)
                 SELECT date_trunc('milliseconds', l.ts), d.id, l.downlink_mbps, l.uplink_mbps,
-                       l.latency_ms, l.signal_quality, l.uptime_s,
+                       CASE WHEN l.latency_ms > 3276.7 THEN 32767
+                            ELSE round(l.latency_ms * 10) END,
+                       CASE WHEN l.signal_quality > 3.2767 THEN 32767
+                            ELSE round(l.signal_quality * 10000) END, l.uptime_s,
                        coalesce((SELECT bit_or(1 << a.bit)
                                    FROM unnest(string_to_array(l.alerts, ',')) AS n(name)
                                    JOIN starlink_telemetry_alert_name a

@@ -63,7 +63,11 @@ class TestTelemetryCompaction(TransactionCase):
             [("terminal_id", "=", self.terminal.id)], order="hour"
         )
         self.assertEqual(len(rollups), 2)
-        return [{k: v for k, v in rollup.items() if k != "id"} for rollup in rollups]
+        # averages to 9 decimals: the two shapes add the same values in another order
+        return [
+            {k: round(v, 9) if isinstance(v, float) else v for k, v in rollup.items() if k != "id"}
+            for rollup in rollups
+        ]
 
     def test_compaction_reads_back_the_same_values(self):
         before = self._read()

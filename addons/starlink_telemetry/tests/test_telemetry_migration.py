@@ -5,7 +5,7 @@ from pathlib import Path
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "18.0.1.1.0"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # The store of 18.0.1.0.0, as its model created it.
 LEGACY_DDL = """
@@ -21,8 +21,30 @@ LEGACY_DDL = """
 """
 
 
-def _script(name):
-    spec = importlib.util.spec_from_file_location(f"h_{name}", MIGRATIONS / f"{name}.py")
+# The store of 18.0.1.1.0: latency and signal quality as reals.
+STORE_1_1_DDL = """
+    CREATE TABLE starlink_telemetry_raw (
+        ts timestamp NOT NULL, device integer NOT NULL, downlink_mbps real, uplink_mbps real,
+        latency_ms real, signal_quality real, uptime_s integer, alerts integer NOT NULL DEFAULT 0,
+        ping_drop smallint, obstruction smallint, PRIMARY KEY (device, ts)
+    ) PARTITION BY RANGE (ts);
+    CREATE TABLE starlink_telemetry_compact (
+        hour timestamp NOT NULL, device integer NOT NULL, first_ms integer NOT NULL,
+        offsets_ms integer[] COMPRESSION lz4, downlink_mbps real[] COMPRESSION lz4,
+        uplink_mbps real[] COMPRESSION lz4, latency_ms real[] COMPRESSION lz4,
+        signal_quality real[] COMPRESSION lz4, uptime_s integer[] COMPRESSION lz4,
+        alerts integer[] COMPRESSION lz4, ping_drop smallint[] COMPRESSION lz4,
+        obstruction smallint[] COMPRESSION lz4, PRIMARY KEY (device, hour)
+    ) PARTITION BY RANGE (hour);
+    CREATE VIEW starlink_telemetry_sample AS
+        SELECT ts, device, latency_ms, signal_quality FROM starlink_telemetry_raw;
+"""
+
+
+def _script(name, version="18.0.1.1.0"):
+    spec = importlib.util.spec_from_file_location(
+        f"h_{version}_{name}", MIGRATIONS / version / f"{name}.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -110,3 +132,92 @@ class TestTelemetryMigration(TransactionCase):
         # a second run (an update of an already moved database) does nothing
         self.assertFalse(_script("pre-migrate").rename_legacy_store(cr))
         self.assertEqual(self.env["starlink.telemetry.sample"]._migrate_legacy_store(), 0)
+
+    def test_update_scales_latency_and_signal_quality(self):
+        """18.0.1.1.0 → 18.0.1.2.0: latency (0.1 ms, at most 3,276.7 ms) and signal quality
+        (1/10,000) become smallints in the raw rows and the compacted arrays; NULL stays NULL."""
+        cr = self.env.cr
+        Sample = self.env["starlink.telemetry.sample"]
+        terminal = self.env["starlink.terminal"].create(
+            {"user_terminal_id": "ut-mig-2", "router_ids": "Router-mig-2"}
+        )
+        self._set_aside_current_store()
+        cr.execute(STORE_1_1_DDL)
+        hour = datetime.combine(fields.Date.today(), datetime.min.time()) + timedelta(hours=1)
+        Sample._ensure_partitions({hour})
+        Sample._ensure_partitions({hour.date()}, "starlink_telemetry_compact")
+        keys = Sample._device_keys({"ut-mig-2": "u", "Router-mig-2": "r", "ut-mig-3": "u"})
+        ut, router = keys["ut-mig-2"], keys["Router-mig-2"]
+        raw_ts = hour + timedelta(minutes=30)
+        cr.execute_values(
+            """INSERT INTO starlink_telemetry_raw (ts, device, downlink_mbps, latency_ms,
+                   signal_quality, uptime_s) VALUES %s""",
+            [(raw_ts, ut, 120.5, 31.24, 0.7512, 600),
+             (raw_ts + timedelta(seconds=15), ut, 98.25, 4000.0, 0.75, 615),
+             (raw_ts, router, None, 38.06, None, 20)],
+        )  # fmt: skip
+        cr.execute(
+            """INSERT INTO starlink_telemetry_compact (hour, device, first_ms, downlink_mbps,
+                   latency_ms, signal_quality, uptime_s) VALUES
+                   (%(hour)s, %(ut)s, 0, '{50.5,60.25}', '{30.0,45.67}', '{0.5,NULL}', '{100,100}'),
+                   (%(hour)s, %(router)s, 0, NULL, '{40.04,NULL}', NULL, '{7,7}')""",
+            {"hour": hour, "ut": ut, "router": router},
+        )
+        cr.execute(  # arrays large enough to be compressed
+            """INSERT INTO starlink_telemetry_compact (hour, device, first_ms, latency_ms,
+                   signal_quality)
+               SELECT %s, %s, 0, array_agg(30 + g %% 7), array_agg(0.5 + (g %% 3) / 10.0)
+                 FROM generate_series(1, 4000) g""",
+            [hour, keys["ut-mig-3"]],
+        )
+
+        self.assertTrue(_script("pre-migrate", "18.0.1.2.0").scale_measures(cr))
+        Sample.init()  # what the update does after the pre-migration
+
+        cr.execute(
+            """SELECT device_id, ts, compacted, downlink_mbps, latency_ms, signal_quality
+                 FROM starlink_telemetry_sample WHERE terminal_id = %s ORDER BY compacted,
+                      device_id, ts""",
+            [terminal.id],
+        )
+        second = timedelta(seconds=15)
+        self.assertEqual(
+            cr.fetchall(),
+            [("Router-mig-2", raw_ts, False, None, 38.1, None),
+             ("ut-mig-2", raw_ts, False, 120.5, 31.2, 0.7512),
+             ("ut-mig-2", raw_ts + second, False, 98.25, 3276.7, 0.75),
+             ("Router-mig-2", hour, True, None, 40.0, None),
+             ("Router-mig-2", hour + second, True, None, None, None),
+             ("ut-mig-2", hour, True, 50.5, 30.0, 0.5),
+             ("ut-mig-2", hour + second, True, 60.25, 45.7, None)],
+        )  # fmt: skip
+        cr.execute(
+            """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attcompression
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                WHERE c.relname IN ('starlink_telemetry_raw', 'starlink_telemetry_compact')
+                  AND a.attname IN ('latency', 'signal') ORDER BY 1, 2"""
+        )
+        self.assertEqual(
+            cr.fetchall(),
+            [("starlink_telemetry_compact", "latency", "smallint[]", "l"),
+             ("starlink_telemetry_compact", "signal", "smallint[]", "l"),
+             ("starlink_telemetry_raw", "latency", "smallint", ""),
+             ("starlink_telemetry_raw", "signal", "smallint", "")],
+        )  # fmt: skip
+        cr.execute(
+            """SELECT DISTINCT pg_column_compression(latency), pg_column_compression(signal)
+                 FROM starlink_telemetry_compact WHERE device = %s""",
+            [keys["ut-mig-3"]],
+        )
+        self.assertEqual(cr.fetchall(), [("lz4", "lz4")], "the arrays were rewritten with lz4")
+        # the samples stored from now on go into the new columns
+        Sample._ingest([("ut-mig-2", "u", raw_ts + 2 * second, 1.0, 0.5, 0.0, 27.75, 0.0, 630,
+                         0.6, None)])  # fmt: skip
+        cr.execute(
+            """SELECT latency_ms, signal_quality FROM starlink_telemetry_sample
+                WHERE device_id = 'ut-mig-2' AND ts = %s""",
+            [raw_ts + 2 * second],
+        )
+        self.assertEqual(cr.fetchall(), [(27.8, 0.6)])
+        # an update of an already converted database does nothing
+        self.assertFalse(_script("pre-migrate", "18.0.1.2.0").scale_measures(cr))
