@@ -60,11 +60,10 @@ def load_payloads(args):
     return payloads, time.process_time() - start, sum(map(len, texts))
 
 
-def move_to_recent_hours(payloads, hours):
-    """Shift the timestamps so the data covers the last full ``hours`` (UTC). The rows
+def move_to_recent_hours(payloads, hours, end):
+    """Shift the timestamps so the data covers the ``hours`` before ``end`` (UTC). The rows
     stamped before the first hour (the stream's window starts a moment before it: a sample
     of almost every device) are left out, so that the measured hours are whole hours."""
-    end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
     delta_ns = int((end - timedelta(hours=hours) - GENERATION_ANCHOR).total_seconds()) * 10**9
     first_ns = int((GENERATION_ANCHOR - datetime(1970, 1, 1)).total_seconds()) * 10**9
     for payload in payloads:

@@ -164,8 +164,9 @@ def start_odoo(args):
 class Bench:
     """The phases, on one Odoo cursor (one PostgreSQL connection)."""
 
-    def __init__(self, env, legacy):
+    def __init__(self, env, legacy, end):
         self.env = env
+        self.end = end  # the end of the measured hours (UTC)
         self.cr = env.cr
         self.legacy = legacy  # bench/telemetry_legacy.py: today's shape
         self.Sample = env["starlink.telemetry.sample"]
@@ -349,7 +350,7 @@ class Bench:
         samples = self.fetch("SELECT count(*) FROM starlink_telemetry_raw")[0][0]
         facts["samples"] = samples
         facts["raw_bytes"] = self.store_bytes("starlink_telemetry_raw") / samples
-        end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+        end = self.end
         with self.meter.measure(samples) as compaction:
             hours = self.Sample._compact(before=end, commit=True)
         facts["compaction"] = compaction
@@ -372,7 +373,7 @@ class Bench:
 
     def spread_hours(self, hours, chart_hours):
         """Copy the stored hours over the last ``chart_hours`` hours (raw rows, in SQL)."""
-        end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+        end = self.end
         days = {(end - timedelta(hours=h + 1)).date() for h in range(chart_hours)}
         self.Sample._ensure_partitions(days)
         self.cr.commit()
@@ -392,7 +393,7 @@ class Bench:
     def chart_reads(self, terminal_ids, reads, explain=False):
         """Median wall ms of a terminal's 24-hour chart, a different terminal each read."""
         Terminal = self.env["starlink.terminal"]
-        end = datetime.utcnow().replace(second=0, microsecond=0)
+        end = self.end  # the 24 hours of the store
         times, points = [], 0
         for terminal_id in terminal_ids[:reads]:
             self.env.invalidate_all()
@@ -453,7 +454,7 @@ def measure(args, odoo, registry, ctx, facts):
     runs = {name: [] for name in ("copy", "stream", "decode", "ours", "reingest", "orm")}
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        bench = Bench(env, ctx["legacy_module"])
+        bench = Bench(env, ctx["legacy_module"], ctx["end"])
         bench.module = ctx["module"]
         settings = pg_settings(cr)
         log(
@@ -515,7 +516,7 @@ def measure(args, odoo, registry, ctx, facts):
                 # the hot day as the maintenance cron leaves it at the end of an hour (shipped
                 # setting: hours compacted once closed for an hour): the hour being written and
                 # the one before raw, the 22 others compacted
-                end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+                end = bench.end
                 bench.Sample._compact(before=end - timedelta(hours=2), commit=True)
                 facts["hot_day_raw_hours"] = bench.fetch(
                     "SELECT count(DISTINCT date_trunc('hour', ts)) FROM starlink_telemetry_raw"
@@ -548,7 +549,9 @@ def main(argv=None):
     from telemetry_data import load_payloads, move_to_recent_hours  # noqa: PLC0415
 
     payloads, parse_s, payload_bytes = load_payloads(args)
-    move_to_recent_hours(payloads, args.hours)
+    # the end of the measured hours, once: the phases that follow may cross an hour
+    end = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+    move_to_recent_hours(payloads, args.hours, end)
     odoo, registry = start_odoo(args)
     from odoo.addons.starlink_telemetry.lib.telemetry import decode_stream  # noqa: PLC0415
     from odoo.addons.starlink_telemetry.lib.telemetry_columns import (  # noqa: PLC0415
@@ -578,6 +581,7 @@ def main(argv=None):
         "legacy_module": telemetry_legacy,
         "decode": decode_columns,
         "module": module,
+        "end": end,
     }
     stream_rows = sum(len(p["data"]["values"]) for p in payloads)
     facts = {

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.addons.starlink_telemetry.lib.svg_chart import line_chart
 from odoo.exceptions import ValidationError
+from odoo.tools import format_datetime
 
 
 class HelpdeskTicket(models.Model):
@@ -91,7 +92,7 @@ class HelpdeskTicket(models.Model):
         for row in rollups:
             by_terminal.setdefault(row["terminal_id"][0], {})[row["hour"]] = row
         hours = [start + timedelta(hours=i) for i in range(25)]
-        labels = [hour.strftime("%H:%M") for hour in hours]
+        labels = [format_datetime(self.env, hour, dt_format="HH:mm") for hour in hours]
         for ticket in self:
             rows = by_terminal.get(ticket.terminal_id.id)
             if not rows:

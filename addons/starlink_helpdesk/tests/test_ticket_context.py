@@ -99,6 +99,14 @@ class TestTicketContext(StarlinkLineCase):
             self.assertEqual(chart.count("<svg"), 3, "latency, throughput, availability")
             self.assertIn("Latency (ms)", chart)
             self.assertIn("Availability (%)", chart)
+            # hours in the user's time zone: the first is 24 hours before NOW (12:00 UTC)
+            self.env.user.tz = "UTC"
+            ticket.invalidate_recordset(["telemetry_chart"])
+            self.assertIn(">12:00<", str(ticket.telemetry_chart))
+            self.env.user.tz = "Asia/Kolkata"
+            ticket.invalidate_recordset(["telemetry_chart"])
+            self.assertIn(">17:30<", str(ticket.telemetry_chart))
+            self.assertNotIn(">12:00<", str(ticket.telemetry_chart))
             # Only the last 24 hours: a terminal whose last rollup is older has no chart.
             self.env["starlink.telemetry.hourly"].create(
                 {"terminal_id": self.other_terminal.id, "hour": NOW - timedelta(hours=30),

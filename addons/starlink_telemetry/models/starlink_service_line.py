@@ -5,6 +5,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..lib.forecast import METHOD_LABELS, forecast_usage, pivot_usage
 from ..lib.svg_chart import line_chart
@@ -234,7 +235,7 @@ class StarlinkServiceLine(models.Model):
         levels = [(self.env._("Limit"), self.data_limit_gb)] if self.data_limit_gb else []
         return Markup(
             line_chart(
-                [day.strftime("%d %b") for day in days],
+                [format_date(self.env, day, date_format="d MMM") for day in days],
                 [(self.env._("Actual"), actual_line), (self.env._("Forecast"), predicted)],
                 bands=[(lower, upper)],
                 levels=levels,

@@ -5,6 +5,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.addons.starlink_base.models.starlink_service_line import PLACEHOLDER_PREFIX
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from ..lib.svg_chart import line_chart
 from .sync_utils import changed_values
@@ -40,11 +41,12 @@ class StarlinkTerminal(models.Model):
         now = fields.Datetime.now()
         for terminal in self:
             buckets = terminal._telemetry_buckets(now - timedelta(hours=24), now, minutes=10)
-            labels = [bucket.strftime("%H:%M") for bucket in buckets]
+            # times in the user's time zone
+            labels = [format_datetime(self.env, bucket, dt_format="HH:mm") for bucket in buckets]
             values = list(buckets.values())
             latency = line_chart(
                 labels,
-                [("Latency (ms)", [v and v[0] for v in values])],
+                [(self.env._("Latency (ms)"), [v and v[0] for v in values])],
                 height=180,
                 title=self.env._("Latency (ms)"),
             )

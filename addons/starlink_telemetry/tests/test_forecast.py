@@ -53,6 +53,15 @@ class TestForecast(StarlinkLineCase):
         self.assertIn("<svg", chart)
         self.assertIn("polygon", chart)
 
+    def test_forecast_chart_days_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.line._refresh_forecasts(TODAY)
+        line = self.line.with_context(starlink_date=TODAY)
+        self.assertIn(">1 May<", line.forecast_chart)
+        french = line.with_context(lang="fr_FR")
+        french.invalidate_recordset(["forecast_chart"])
+        self.assertIn(">1 mai<", french.forecast_chart)
+
     def test_refresh_replaces_previous_forecast(self):
         self.line._refresh_forecasts(TODAY)
         first = self.line.forecast_ids

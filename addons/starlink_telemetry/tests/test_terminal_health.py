@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
@@ -35,6 +37,16 @@ class TestTerminalHealth(TransactionCase):
         self.assertEqual(self._health(alerts="high_sky_obstruction"), "obstructed")
         self.assertEqual(self._health(alerts="disabled_no_active_account"), "offline")
         self.assertEqual(self._health(alerts="thermal_shutdown,pop_change"), "offline")
+
+    def test_chart_hours_in_the_users_time_zone(self):
+        terminal = self.Terminal.create({"user_terminal_id": "ut-chart-tz"})
+        with freeze_time("2026-07-20 10:00:00"):
+            self.env.user.tz = "UTC"
+            self.assertIn(">10:00<", terminal.telemetry_chart)
+            self.env.user.tz = "Asia/Kolkata"
+            terminal.invalidate_recordset(["telemetry_chart"])
+            self.assertIn(">15:30<", terminal.telemetry_chart)
+            self.assertNotIn(">10:00<", terminal.telemetry_chart)
 
     def test_thresholds_are_configurable(self):
         self.env["ir.config_parameter"].set_param(
