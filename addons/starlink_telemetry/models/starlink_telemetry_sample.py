@@ -111,11 +111,11 @@ class StarlinkTelemetrySample(models.Model):
     downlink_mbps = fields.Float(string="Downlink (Mbps)", readonly=True, aggregator="avg")
     uplink_mbps = fields.Float(string="Uplink (Mbps)", readonly=True, aggregator="avg")
     ping_drop_rate = fields.Float(
-        string="Ping Drop Rate", readonly=True, aggregator="avg",
+        string="Ping Drop Rate", readonly=True, aggregator="avg", digits=(10, 4),
         help="Share of pings lost over the 15 seconds (0-1), kept to 1/10,000.",
     )  # fmt: skip
     latency_ms = fields.Float(
-        string="Latency (ms)", readonly=True, aggregator="avg",
+        string="Latency (ms)", readonly=True, aggregator="avg", digits=(10, 1),
         help="Average ping latency over the 15 seconds, kept to 0.1 ms; a latency above "
         "3,276.7 ms is kept as 3,276.7 ms.",
     )  # fmt: skip
@@ -125,7 +125,7 @@ class StarlinkTelemetrySample(models.Model):
     )  # fmt: skip
     uptime_s = fields.Integer(string="Uptime (s)", readonly=True, aggregator="max")
     signal_quality = fields.Float(
-        readonly=True, aggregator="avg",
+        readonly=True, aggregator="avg", digits=(10, 4),
         help="Signal-to-noise ratio normalised 0-1 across 0-10 dB, kept to 1/10,000 (a "
         "value above 3.2767 is kept as 3.2767).",
     )  # fmt: skip
