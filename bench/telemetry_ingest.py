@@ -415,6 +415,32 @@ class Bench:
             log("\n".join(line for (line,) in self.cr.fetchall()))
         return statistics.median(times), points / len(times)
 
+    def last_seen_reads(self, terminal_ids):
+        """Wall ms of ``_update_last_seen_before`` (part of the health refresh after each
+        answer) for every terminal, all silent since the end of the store: last seen at their
+        latest sample (each answer's case), then 24 hours ago (after a backlog: their whole
+        day is read, as every answer did before the terminals' own last seen bounded it)."""
+        terminals = self.env["starlink.terminal"].browse(terminal_ids)
+        since = self.end + timedelta(minutes=5)
+        self.sql(
+            """UPDATE starlink_terminal t SET last_seen = m.ts
+                 FROM (SELECT terminal_id, max(ts) AS ts FROM starlink_telemetry_sample
+                        WHERE device_type = 'u' GROUP BY terminal_id) m
+                WHERE t.id = m.terminal_id"""
+        )
+        times = {}
+        for case, seen in (("recent", None), ("day", since - timedelta(hours=24))):
+            if seen:
+                self.sql("UPDATE starlink_terminal SET last_seen = %s WHERE id = ANY(%s)",
+                         [seen, terminal_ids])  # fmt: skip
+            self.env.invalidate_all()
+            start = time.perf_counter()
+            terminals._update_last_seen_before(since)
+            times[case] = (time.perf_counter() - start) * 1000
+        self.cr.rollback()
+        self.env.invalidate_all()
+        return times
+
 
 def pg_settings(cr):
     cr.execute(
@@ -535,6 +561,7 @@ def measure(args, odoo, registry, ctx, facts):
                     terminal_ids, args.chart_reads, args.explain
                 )
                 facts["chart_points_compacted"] = points
+                facts["last_seen_ms"] = bench.last_seen_reads(terminal_ids)
         finally:
             try:
                 bench.cleanup(terminal_ids)

@@ -118,4 +118,11 @@ def report(args, runs, facts):
                 f"  from {shape + ' rows':<15}{value:8.1f} ms  (target <= {TARGET_CHART_MS:g} ms)"
                 f"  {verdict(value <= TARGET_CHART_MS)}"
             )
+        seen = facts["last_seen_ms"]
+        log(
+            f"last seen of {args.terminals:,} terminals silent in the health window (health "
+            f"refresh of each answer): {seen['recent']:.0f} ms when seen at their latest "
+            f"sample, {seen['day']:.0f} ms when last seen a day ago (their day read; what every "
+            f"answer cost before) = {seen['day'] / seen['recent']:.1f}x"
+        )
     return wall, cpu

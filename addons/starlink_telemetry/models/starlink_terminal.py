@@ -146,23 +146,31 @@ class StarlinkTerminal(models.Model):
 
     def _update_last_seen_before(self, since, exclude=()):
         """Last seen of these terminals (but ``exclude``) from their latest sample before
-        ``since``, when it is later than the one they have."""
+        ``since``, when it is later than the one they have.
+
+        Each terminal is read from the moment it was last seen (at most the lookback before
+        ``since``): a terminal silent for hours costs one index probe per answer, not a
+        read of everything it sent before it went silent.
+        """
         silent = self.filtered(lambda terminal: terminal.id not in exclude)
         if not silent:
             return
-        floor = since - self._last_seen_lookback
+        oldest = since - self._last_seen_lookback
         self.env.cr.execute(
-            """SELECT terminal_id, max(ts) FROM starlink_telemetry_sample
-                WHERE device_type = 'u' AND terminal_id = ANY(%(ids)s)
-                  AND ts >= %(floor)s AND ts < %(since)s
-                  AND hour >= date_trunc('hour', %(floor)s::timestamp)
-                GROUP BY terminal_id""",
-            {"ids": silent.ids, "floor": floor, "since": since},
+            """SELECT f.id, (SELECT max(s.ts) FROM starlink_telemetry_sample s
+                              WHERE s.device_type = 'u' AND s.terminal_id = f.id
+                                AND s.ts > f.floor AND s.ts < %(since)s
+                                AND s.hour >= date_trunc('hour', f.floor))
+                 FROM unnest(%(ids)s::integer[], %(floors)s::timestamp[]) AS f(id, floor)""",
+            {
+                "ids": silent.ids,
+                "floors": [max(terminal.last_seen or oldest, oldest) for terminal in silent],
+                "since": since,
+            },
         )
         for terminal_id, latest in self.env.cr.fetchall():
-            terminal = silent.browse(terminal_id)
-            if not terminal.last_seen or terminal.last_seen < latest:
-                terminal.last_seen = latest
+            if latest:
+                silent.browse(terminal_id).last_seen = latest
 
     def _update_health(self, now=None):
         """Refresh health, last seen and the latest telemetry values of these terminals.

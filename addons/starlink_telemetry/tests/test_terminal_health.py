@@ -91,21 +91,24 @@ class TestTerminalHealth(TransactionCase):
     def test_terminal_heard_only_before_the_window_is_offline_and_last_seen(self):
         """A backlog brings the samples of a terminal gone silent half an hour ago: it was
         seen then (not "never"), and it is offline now."""
-        gone, stale = self.Terminal.create(
+        gone, stale, later = self.Terminal.create(
             [
                 {"user_terminal_id": "ut-health-4"},
                 {"user_terminal_id": "ut-health-5", "last_seen": self.now - timedelta(hours=2)},
+                {"user_terminal_id": "ut-health-6", "last_seen": self.now - timedelta(minutes=9)},
             ]
         )
         self.env["starlink.telemetry.sample"]._ingest(
             [
                 (device, "u", self.now - timedelta(minutes=minutes), 150.0, 12.0, 0.0, 28.0,
                  0.2, 500, 0.95, None)
-                for device in ("ut-health-4", "ut-health-5")
+                for device in ("ut-health-4", "ut-health-5", "ut-health-6")
                 for minutes in (30, 31)
             ]
         )  # fmt: skip
-        (gone | stale)._update_health(now=self.now)
-        for terminal in gone | stale:
+        (gone | stale | later)._update_health(now=self.now)
+        for terminal in gone | stale | later:
             self.assertEqual(terminal.health, "offline")
+        for terminal in gone | stale:
             self.assertEqual(terminal.last_seen, self.now - timedelta(minutes=30))
+        self.assertEqual(later.last_seen, self.now - timedelta(minutes=9), "never set back")
