@@ -174,20 +174,35 @@ class StarlinkServiceLine(models.Model):
         )
 
     def _portal_performance(self, start, end):
-        """Averages of the line's active terminals over the range, from the hourly rollups.
+        """Averages of the line's active terminals over the range, from the hourly rollups."""
+        self.ensure_one()
+        summary = self._performance_summaries(start, end).get(self.id)
+        if summary is None:  # no rollup in the range: the summary says so
+            summary = performance.summarize(
+                [],
+                datetime.combine(start, time()),
+                datetime.combine(end + timedelta(days=1), time()),
+                fields.Datetime.now(),
+            )
+        return summary
+
+    def _performance_summaries(self, start, end):
+        """``{line id: summary}`` (``lib.performance.summarize``) of these lines' active
+        terminals from ``start`` to ``end`` (dates, included), from the hourly rollups; a line
+        without any rollup in the range is left out (the portal and the usage report).
 
         One query: per terminal, its first rollup ever and the sample-weighted sums in the
-        range (see ``lib.performance.summarize``); the terminals are a subquery.
+        range; the terminals are a subquery.
         """
-        self.ensure_one()
         range_start = datetime.combine(start, time())
         range_end = datetime.combine(end + timedelta(days=1), time())
-        terminals = self.env["starlink.terminal"]._search([("service_line_id", "=", self.id)])
+        terminals = self.env["starlink.terminal"]._search([("service_line_id", "in", self.ids)])
         self.env["starlink.telemetry.hourly"].flush_model()
+        self.env["starlink.terminal"].flush_model(["service_line_id"])
         self.env.cr.execute(
             SQL(
                 """
-            SELECT h.terminal_id,
+            SELECT t.service_line_id, h.terminal_id,
                    (SELECT min(f.hour) FROM starlink_telemetry_hourly f
                      WHERE f.terminal_id = h.terminal_id) AS first_hour,
                    sum(least(h.sample_count, %(per_hour)s)) AS samples,
@@ -198,9 +213,10 @@ class StarlinkServiceLine(models.Model):
                    sum(h.uplink_avg_mbps * h.sample_count) AS uplink_mbps_sum,
                    sum(h.obstruction_avg * h.sample_count) AS obstruction_percent_sum
               FROM starlink_telemetry_hourly h
+              JOIN starlink_terminal t ON t.id = h.terminal_id
              WHERE h.terminal_id IN %(terminals)s
                AND h.hour >= %(start)s AND h.hour < %(end)s
-             GROUP BY h.terminal_id
+             GROUP BY t.service_line_id, h.terminal_id
                 """,
                 per_hour=performance.SAMPLES_PER_HOUR,
                 terminals=terminals.subselect(),
@@ -208,9 +224,16 @@ class StarlinkServiceLine(models.Model):
                 end=range_end,
             )
         )
-        columns = [column.name for column in self.env.cr.description]
-        stats = [dict(zip(columns, row)) for row in self.env.cr.fetchall()]
-        return performance.summarize(stats, range_start, range_end, fields.Datetime.now())
+        names = [column.name for column in self.env.cr.description]
+        stats = {}
+        for row in self.env.cr.fetchall():
+            values = dict(zip(names, row))
+            stats.setdefault(values["service_line_id"], []).append(values)
+        now = fields.Datetime.now()
+        return {
+            line_id: performance.summarize(rows, range_start, range_end, now)
+            for line_id, rows in stats.items()
+        }
 
     def _portal_alerts(self, limit=20):
         """The latest alerts of this line that its client may see (read with their fields

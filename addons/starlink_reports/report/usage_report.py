@@ -1,7 +1,7 @@
 """The usage report of a client over a period: its figures for the PDF, XLSX and CSV."""
 
 import base64
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.addons.starlink_base.lib.billing_cycle import cycle_bounds
 from odoo.addons.starlink_base.lib.usage_rules import overage_gb
-from odoo.addons.starlink_portal.lib import export, performance
+from odoo.addons.starlink_portal.lib import export
 from odoo.addons.starlink_portal.lib.formats import number_formatter
 from odoo.addons.starlink_portal.lib.periods import parse_date
 from odoo.addons.starlink_telemetry.lib.svg_chart import line_chart
@@ -165,7 +165,7 @@ class StarlinkUsageReport(models.AbstractModel):
                 for line in report["lines"]
             }
         if sections["show_performance"]:
-            values["performance"] = self._report_performance(lines, start, end)
+            values["performance"] = lines._performance_summaries(start, end)
         if sections["show_forecast"]:
             values["forecasts"] = self._report_forecasts(lines, with_chart=sections["show_charts"])
         if sections["show_alerts"]:
@@ -189,49 +189,6 @@ class StarlinkUsageReport(models.AbstractModel):
             unit=" GB",
         )
         return self._report_svg_img(svg)
-
-    @api.model
-    def _report_performance(self, lines, start, end):
-        """``{line id: summary}`` of ``lib.performance.summarize``, in one query."""
-        range_start = datetime.combine(start, time())
-        range_end = datetime.combine(end + timedelta(days=1), time())
-        self.env["starlink.telemetry.hourly"].flush_model()
-        self.env["starlink.terminal"].flush_model(["service_line_id"])
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT t.service_line_id, h.terminal_id,
-                   (SELECT min(f.hour) FROM starlink_telemetry_hourly f
-                     WHERE f.terminal_id = h.terminal_id) AS first_hour,
-                   sum(least(h.sample_count, %(per_hour)s)) AS samples,
-                   sum(h.sample_count) AS weight,
-                   sum(h.latency_avg_ms * h.sample_count) AS latency_ms_sum,
-                   sum(h.ping_drop_avg * h.sample_count) AS ping_drop_percent_sum,
-                   sum(h.downlink_avg_mbps * h.sample_count) AS downlink_mbps_sum,
-                   sum(h.uplink_avg_mbps * h.sample_count) AS uplink_mbps_sum,
-                   sum(h.obstruction_avg * h.sample_count) AS obstruction_percent_sum
-              FROM starlink_telemetry_hourly h
-              JOIN starlink_terminal t ON t.id = h.terminal_id
-             WHERE t.service_line_id = ANY(%(lines)s)
-               AND h.hour >= %(start)s AND h.hour < %(end)s
-             GROUP BY t.service_line_id, h.terminal_id
-                """,
-                per_hour=performance.SAMPLES_PER_HOUR,
-                lines=lines.ids,
-                start=range_start,
-                end=range_end,
-            )
-        )
-        names = [column.name for column in self.env.cr.description]
-        stats = defaultdict(list)
-        for row in self.env.cr.fetchall():
-            values = dict(zip(names, row))
-            stats[values["service_line_id"]].append(values)
-        now = fields.Datetime.now()
-        return {
-            line_id: performance.summarize(rows, range_start, range_end, now)
-            for line_id, rows in stats.items()
-        }
 
     @api.model
     def _report_forecasts(self, lines, with_chart=True):
