@@ -183,6 +183,42 @@ class StarlinkHelpdeskTicketPortal(CustomerPortalHelpdesk):
 
 
 class StarlinkHelpdeskTicketController(HelpdeskTicketController):
+    # ------------------------------------------------------------------ new ticket (/new/ticket)
+
+    def _starlink_ticket_lines(self):
+        """The service lines the visitor may name on a new ticket: his commercial entity's
+        lines but drafts, searched as him (record rules; staff see only their own
+        company's lines too, not every client's)."""
+        Line = request.env["starlink.service.line"]
+        if not Line.has_access("read"):
+            return Line
+        client = request.env.user.commercial_partner_id
+        return Line.search(
+            [("partner_id", "child_of", client.id), ("state", "!=", "draft")]
+        )
+
+    def _get_create_new_ticket_values(self, **kw):
+        values = super()._get_create_new_ticket_values(**kw)
+        values["starlink_lines"] = self._starlink_ticket_lines()
+        values["starlink_line_id"] = _int(kw.get("line"))
+        return values
+
+    def _prepare_submit_ticket_vals(self, **kw):
+        """The service line chosen on the form, when it is one the visitor may name (another
+        id is refused: the form only offers his own); the ticket then belongs to the line's
+        company unless its category has one."""
+        vals = super()._prepare_submit_ticket_vals(**kw)
+        line_id = _int(kw.get("line"))
+        if line_id:
+            line = self._starlink_ticket_lines().filtered(lambda line: line.id == line_id)
+            if not line:
+                raise AccessError(request.env._("This service line is not one of yours."))
+            vals["service_line_id"] = line.id
+            if not request.env["helpdesk.ticket.category"].browse(vals["category_id"]).company_id:
+                vals["company_id"] = line.company_id.id
+        return vals
+
+    # ------------------------------------------------------------------ close
     @http.route()
     def support_ticket_close(self, **kw):
         """Helpdesk closes the ticket of any id it is given (read in sudo): only a ticket the

@@ -48,6 +48,15 @@ class TestHelpdeskPortalFrench(StarlinkHelpdeskPortalCase):
             absent=("Please give your problem a short title.",),
         )
 
+    def test_new_ticket_form_line_choice_in_french(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        self.assertSays(
+            self.url_open("/fr/new/ticket").text,
+            present=("Ligne de service", "Sans rapport avec une ligne de service",
+                     "<em>Signaler un problème</em> sur la page"),
+            absent=("Service line", "Not about a service line", "For a problem with"),
+        )  # fmt: skip
+
     def test_line_page_tickets_in_french(self):
         self.authenticate("sl_portal_a", "sl_portal_a")
         self.assertSays(

@@ -261,3 +261,60 @@ class TestPortalTicketIsolation(StarlinkHelpdeskPortalCase):
         else:
             self.fail("a client posted on another client's ticket")
         self.assertFalse(self.ticket_b.message_ids.filtered(lambda m: "Intruder" in (m.body or "")))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalNewTicketLine(StarlinkHelpdeskPortalCase):
+    """Helpdesk's own "New ticket" form (/new/ticket) offers the client's service lines."""
+
+    def new_ticket_form(self, url="/new/ticket"):
+        response = self.get(url)
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        return response.text, lxml.html.fromstring(response.text)
+
+    def submit_new_ticket(self, **data):
+        _html, doc = self.new_ticket_form()
+        data.setdefault("csrf_token", doc.xpath("//input[@name='csrf_token']/@value")[0])
+        data.setdefault("category", self.cat_connection.id)
+        data.setdefault("description", "Nothing loads since this morning.")
+        return self.url_open("/submitted/ticket", data=data, allow_redirects=False)
+
+    def test_form_offers_the_clients_lines_only(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        html, doc = self.new_ticket_form()
+        options = doc.xpath("//select[@name='line']/option")
+        self.assertEqual(
+            [(o.get("value"), " ".join(o.text_content().split())) for o in options],
+            [("", "Not about a service line"),
+             (str(self.line_a.id), self.line_a.display_name),
+             (str(self.line_a2.id), self.line_a2.display_name),
+             (str(self.line_a3.id), self.line_a3.display_name)],
+        )  # fmt: skip
+        self.assertNotIn("SLP-B-0001", html)
+        # a link may preselect the line
+        _html, doc = self.new_ticket_form(f"/new/ticket?line={self.line_a2.id}")
+        self.assertEqual(
+            doc.xpath("//select[@name='line']/option[@selected]/@value"), [str(self.line_a2.id)]
+        )
+
+    def test_ticket_names_the_chosen_line(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.submit_new_ticket(subject="Barn is offline", line=self.line_a2.id)
+        self.assertEqual(response.status_code, 302, response.text[:300])
+        ticket = self.env["helpdesk.ticket"].search([("name", "=", "Barn is offline")])
+        self.assertEqual(ticket.service_line_id, self.line_a2)
+        self.assertEqual(ticket.partner_id, self.user_a.partner_id)
+        self.assertEqual(ticket.company_id, self.line_a2.company_id)
+        self.assertTrue(response.headers["Location"].endswith(f"/my/ticket/{ticket.id}"))
+        # without a line, the ticket is helpdesk's plain one
+        self.submit_new_ticket(subject="A general question")
+        general = self.env["helpdesk.ticket"].search([("name", "=", "A general question")])
+        self.assertEqual(len(general), 1)
+        self.assertFalse(general.service_line_id)
+
+    @mute_logger("odoo.http")
+    def test_another_clients_line_is_refused(self):
+        self.authenticate("sl_portal_a", "sl_portal_a")
+        response = self.submit_new_ticket(subject="Forged line", line=self.line_b.id)
+        self.assertRefused(response, "SLP-B-0001", "Secret vessel")
+        self.assertFalse(self.env["helpdesk.ticket"].search([("name", "=", "Forged line")]))
