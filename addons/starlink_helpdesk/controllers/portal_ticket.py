@@ -206,7 +206,8 @@ class StarlinkHelpdeskTicketController(HelpdeskTicketController):
     def _prepare_submit_ticket_vals(self, **kw):
         """The service line chosen on the form, when it is one the visitor may name (another
         id is refused: the form only offers his own); the ticket then belongs to the line's
-        company unless its category has one."""
+        company unless its category has one, and names the line's terminal when it has only
+        one (as *Report a problem* preselects it)."""
         vals = super()._prepare_submit_ticket_vals(**kw)
         line_id = _int(kw.get("line"))
         if line_id:
@@ -214,6 +215,9 @@ class StarlinkHelpdeskTicketController(HelpdeskTicketController):
             if not line:
                 raise AccessError(request.env._("This service line is not one of yours."))
             vals["service_line_id"] = line.id
+            terminals = request.env["helpdesk.ticket"]._portal_line_ticket_terminals(line)
+            if len(terminals) == 1:
+                vals["terminal_id"] = terminals.id
             if not request.env["helpdesk.ticket.category"].browse(vals["category_id"]).company_id:
                 vals["company_id"] = line.company_id.id
         return vals

@@ -303,6 +303,7 @@ class TestPortalNewTicketLine(StarlinkHelpdeskPortalCase):
         self.assertEqual(response.status_code, 302, response.text[:300])
         ticket = self.env["helpdesk.ticket"].search([("name", "=", "Barn is offline")])
         self.assertEqual(ticket.service_line_id, self.line_a2)
+        self.assertEqual(ticket.terminal_id, self.terminal_a2, "the line's only terminal")
         self.assertEqual(ticket.partner_id, self.user_a.partner_id)
         self.assertEqual(ticket.company_id, self.line_a2.company_id)
         self.assertTrue(response.headers["Location"].endswith(f"/my/ticket/{ticket.id}"))
