@@ -350,9 +350,8 @@ class Bench:
         samples = self.fetch("SELECT count(*) FROM starlink_telemetry_raw")[0][0]
         facts["samples"] = samples
         facts["raw_bytes"] = self.store_bytes("starlink_telemetry_raw") / samples
-        end = self.end
         with self.meter.measure(samples) as compaction:
-            hours = self.Sample._compact(before=end, commit=True)
+            hours = self.Sample._compact(before=self.end, commit=True)
         facts["compaction"] = compaction
         facts["compacted_hours"] = len(hours)
         compacted = self.fetch(

@@ -4,6 +4,13 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.telemetry_copy import (
+    LATENCY_SCALE,
+    OBSTRUCTION_SCALE,
+    PING_DROP_SCALE,
+    SIGNAL_SCALE,
+    SMALLINT_MAX,
+)
 from .cron_utils import run_in_batches
 from .starlink_telemetry_sample import COMPACT_UNNEST, COMPACT_UPTIME, SAMPLE_STEP_MS
 
@@ -24,6 +31,17 @@ def _array(column):
         """CASE WHEN count(%(c)s) = 0 THEN NULL
                 ELSE array_agg(%(c)s ORDER BY ms) END""",
         c=SQL(column),
+    )
+
+
+def _scaled(column, scale):
+    """SQL of a measure in its storage unit, as ``lib.telemetry_copy`` writes it:
+    round(value * scale), at most SMALLINT_MAX (NULL stays NULL)."""
+    return SQL(
+        "CASE WHEN %(c)s * %(scale)s > %(max)s THEN %(max)s ELSE round(%(c)s * %(scale)s) END",
+        c=SQL(column),
+        scale=scale,
+        max=SMALLINT_MAX,
     )
 
 
@@ -195,22 +213,23 @@ class StarlinkTelemetrySample(models.Model):
                        (ts, device, downlink_mbps, uplink_mbps, latency, signal, uptime_s,
                         alerts, ping_drop, obstruction)
                 SELECT date_trunc('milliseconds', l.ts), d.id, l.downlink_mbps, l.uplink_mbps,
-                       CASE WHEN l.latency_ms > 3276.7 THEN 32767
-                            ELSE round(l.latency_ms * 10) END,
-                       CASE WHEN l.signal_quality > 3.2767 THEN 32767
-                            ELSE round(l.signal_quality * 10000) END, l.uptime_s,
+                       %(latency)s, %(signal)s, l.uptime_s,
                        coalesce((SELECT bit_or(1 << a.bit)
                                    FROM unnest(string_to_array(l.alerts, ',')) AS n(name)
                                    JOIN starlink_telemetry_alert_name a
                                      ON a.device_type = l.device_type AND a.name = n.name), 0),
-                       round(l.ping_drop_rate * 10000), round(l.obstruction_percent * 100)
-                  FROM %s l JOIN starlink_telemetry_device d ON d.device_id = l.device_id
-                 WHERE l.ts >= %s AND l.ts < %s
+                       %(ping_drop)s, %(obstruction)s
+                  FROM %(legacy)s l JOIN starlink_telemetry_device d ON d.device_id = l.device_id
+                 WHERE l.ts >= %(day)s AND l.ts < %(next_day)s
                 ON CONFLICT (device, ts) DO NOTHING
                 """,
-                    legacy,
-                    day,
-                    day + timedelta(days=1),
+                    latency=_scaled("l.latency_ms", LATENCY_SCALE),
+                    signal=_scaled("l.signal_quality", SIGNAL_SCALE),
+                    ping_drop=_scaled("l.ping_drop_rate", PING_DROP_SCALE),
+                    obstruction=_scaled("l.obstruction_percent", OBSTRUCTION_SCALE),
+                    legacy=legacy,
+                    day=day,
+                    next_day=day + timedelta(days=1),
                 )
             )
             moved += cr.rowcount
